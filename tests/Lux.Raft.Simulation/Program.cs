@@ -1,0 +1,1 @@
+Console.WriteLine("usage: --seeds N [--seed S]");
