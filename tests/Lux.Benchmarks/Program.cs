@@ -1,1 +1,13 @@
-Console.WriteLine("usage: <scenario>");
+using Lux.Benchmarks;
+
+// One scenario per run; each prints one JSON line per measured point (see docs/performance.md).
+var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+};
+
+if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: Lux.Benchmarks <{string.Join("|", scenarios.Keys)}> [options]");
+    return 2;
+}
+return await run(args[1..]);

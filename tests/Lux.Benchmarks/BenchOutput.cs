@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text;
+
+namespace Lux.Benchmarks;
+
+/// <summary>Writes the one-JSON-line-per-point format every scenario prints: bench, system, parameters, then figures.</summary>
+public static class BenchOutput
+{
+    public static void Line(string bench, string system, params (string Name, object Value)[] fields)
+    {
+        var sb = new StringBuilder();
+        sb.Append("{\"bench\":\"").Append(bench).Append("\",\"system\":\"").Append(system).Append('"');
+        foreach (var (name, value) in fields)
+        {
+            sb.Append(",\"").Append(name).Append("\":");
+            sb.Append(value switch
+            {
+                string s => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
+                bool b => b ? "true" : "false",
+                double d => Math.Round(d, 3).ToString(CultureInfo.InvariantCulture),
+                float f => Math.Round(f, 3).ToString(CultureInfo.InvariantCulture),
+                IFormattable n => n.ToString(null, CultureInfo.InvariantCulture),
+                _ => "\"" + value + "\"",
+            });
+        }
+        sb.Append('}');
+        Console.WriteLine(sb.ToString());
+    }
+
+    /// <summary>Reads "--name value" from an argument list.</summary>
+    public static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, "--" + name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1 < 0 ? 0 : (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1)];
+}
