@@ -44,6 +44,16 @@ public sealed record RaftOptions
     /// <summary>Seed of the replica's randomness (election timeouts). Same seed, same inputs: same outputs.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Where the replica reports elections, leader changes and refused input.</summary>
+    public IRaftLogger Logger { get; init; } = NullRaftLogger.Instance;
+
+    /// <summary>
+    /// With <see cref="ReadOnlyOption.LeaseBased"/>: how many ticks after the leader last heard a quorum its lease stays valid.
+    /// Must be shorter than <see cref="ElectionTick"/> (thesis §6.4.1: the lease must end before another leader can be elected);
+    /// the default leaves room for clock drift. 0 means ElectionTick - 2 (at least 1).
+    /// </summary>
+    public int LeaseTicks { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -55,6 +65,7 @@ public sealed record RaftOptions
         if (MaxSizePerMessage <= 0) throw new ArgumentException("MaxSizePerMessage must be positive.", nameof(MaxSizePerMessage));
         if (MaxCommittedSizePerReady <= 0) throw new ArgumentException("MaxCommittedSizePerReady must be positive.", nameof(MaxCommittedSizePerReady));
         if (MaxUncommittedEntriesSize <= 0) throw new ArgumentException("MaxUncommittedEntriesSize must be positive.", nameof(MaxUncommittedEntriesSize));
+        if (LeaseTicks < 0 || LeaseTicks >= ElectionTick) throw new ArgumentException("LeaseTicks must be in [0, ElectionTick).", nameof(LeaseTicks));
         if (ReadOnlyOption == ReadOnlyOption.LeaseBased && !CheckQuorum)
         {
             throw new ArgumentException("LeaseBased reads need CheckQuorum, or a deposed leader could serve stale reads.", nameof(ReadOnlyOption));

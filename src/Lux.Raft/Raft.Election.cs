@@ -1,0 +1,125 @@
+namespace Lux.Raft;
+
+using Lux.Raft.Quorum;
+
+/// <summary>Leader election (Raft §5.2) with pre-vote (thesis §9.6).</summary>
+internal sealed partial class Raft
+{
+    private void Hup(bool transfer)
+    {
+        if (Role == StateRole.Leader) return;
+        if (!Promotable)
+        {
+            _logger.Warning(Id, "is not a voter and cannot campaign");
+            return;
+        }
+        if (HasUnappliedConfChange())
+        {
+            // A replica must not campaign while it may not yet know its own configuration (thesis §4.1).
+            _logger.Warning(Id, $"cannot campaign at term {Term}: configuration changes are committed but not applied");
+            return;
+        }
+        if (transfer) Campaign(CampaignKind.Transfer);
+        else if (_options.PreVote) Campaign(CampaignKind.PreElection);
+        else Campaign(CampaignKind.Election);
+    }
+
+    private enum CampaignKind : byte { PreElection, Election, Transfer }
+
+    private void Campaign(CampaignKind kind)
+    {
+        ulong term;
+        MessageType voteType;
+        if (kind == CampaignKind.PreElection)
+        {
+            BecomePreCandidate();
+            voteType = MessageType.PreVote;
+            // Ask with the term we would use, without raising our own yet.
+            term = Term + 1;
+        }
+        else
+        {
+            BecomeCandidate();
+            voteType = MessageType.Vote;
+            term = Term;
+        }
+        _logger.Info(Id, $"campaigns ({kind}) for term {term} with last log {Log.LastIndex}/{Log.LastTerm}");
+
+        // Our own vote first: a single-voter cluster wins at once.
+        var (_, _, result) = Poll(Id, voteType == MessageType.PreVote ? MessageType.PreVoteResponse : MessageType.VoteResponse, granted: true);
+        if (result == VoteResult.Won)
+        {
+            if (kind == CampaignKind.PreElection) Campaign(CampaignKind.Election);
+            else BecomeLeader();
+            return;
+        }
+
+        var lastIndex = Log.LastIndex;
+        var lastTerm = Log.LastTerm;
+        foreach (var id in Tracker.Voters.Ids)
+        {
+            if (id == Id) continue;
+            Send(new Message
+            {
+                To = id,
+                Term = term,
+                Type = voteType,
+                Index = lastIndex,
+                LogTerm = lastTerm,
+                LeaderTransfer = kind == CampaignKind.Transfer,
+            });
+        }
+    }
+
+    private (int Granted, int Rejected, VoteResult Result) Poll(ulong from, MessageType type, bool granted)
+    {
+        if (!Tracker.IsVoter(from)) return Tracker.TallyVotes();
+        Tracker.RecordVote(from, granted);
+        return Tracker.TallyVotes();
+    }
+
+    private void HandleVoteRequest(Message m)
+    {
+        // We can vote for the candidate if we already did (a repeated request), if we have not voted and know no
+        // leader in this term, or, for a pre-vote, if the candidate's future term is ahead of ours.
+        var canVote = Vote == m.From
+            || (Vote == RaftConstants.None && Lead == RaftConstants.None)
+            || (m.Type == MessageType.PreVote && m.Term > Term);
+        var responseType = m.Type.VoteResponseFor();
+        if (canVote && Log.IsUpToDate(m.Index, m.LogTerm))
+        {
+            // Grant with the term of the request: a pre-vote response must not carry our (older) term, or the
+            // pre-candidate would ignore it as stale.
+            Send(new Message { To = m.From, Term = m.Term, Type = responseType });
+            if (m.Type == MessageType.Vote)
+            {
+                _electionElapsed = 0;
+                Vote = m.From;
+            }
+        }
+        else
+        {
+            Send(new Message { To = m.From, Term = Term, Type = responseType, Reject = true });
+        }
+    }
+
+    private void HandleVoteResponse(Message m)
+    {
+        var (_, _, result) = Poll(m.From, m.Type, !m.Reject);
+        switch (result)
+        {
+            case VoteResult.Won:
+                if (Role == StateRole.PreCandidate) Campaign(CampaignKind.Election);
+                else
+                {
+                    BecomeLeader();
+                    BroadcastAppend();
+                }
+                break;
+            case VoteResult.Lost:
+                // Stay at this term (a pre-candidate never raised it); wait for a leader or the next timeout.
+                BecomeFollower(Term, RaftConstants.None);
+                break;
+        }
+    }
+}
