@@ -135,7 +135,10 @@ internal sealed partial class Raft
         if (Log.TryGetTerm(prevIndex, out var prevTerm) != StorageStatus.Ok) return MaybeSendSnapshot(to, pr);
 
         _scratch.Clear();
-        if (pr.Next <= Log.LastIndex && Log.Entries(pr.Next, _options.MaxSizePerMessage, _scratch) != StorageStatus.Ok)
+        // With a full window only an empty Append goes out (prompted by a heartbeat response): if everything in flight
+        // was lost, its answer clears the window instead of replication stalling forever.
+        var windowFull = pr.State == ProgressState.Replicate && pr.Inflights.Full;
+        if (!windowFull && pr.Next <= Log.LastIndex && Log.Entries(pr.Next, _options.MaxSizePerMessage, _scratch) != StorageStatus.Ok)
         {
             return MaybeSendSnapshot(to, pr);
         }

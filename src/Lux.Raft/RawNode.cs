@@ -17,6 +17,9 @@ public sealed class RawNode
     private HardState _prevHard;
     private Ready? _outstanding;
 
+    /// <summary>The state machine inside, for the simulator's invariant checks.</summary>
+    internal Raft Raft => _raft;
+
     /// <summary>Creates a replica from its options, resuming from whatever the storage holds.</summary>
     public RawNode(RaftOptions options)
     {

@@ -1,0 +1,55 @@
+using Lux.Raft.Simulation.Linearizability;
+using Lux.Raft.Storage;
+
+namespace Lux.Raft.Simulation;
+
+/// <summary>
+/// One simulated replica: a <see cref="RawNode"/>, a disk (the durable <see cref="MemoryStorage"/> plus at most one
+/// write in flight, lost on a crash), and a key-value state machine rebuilt from the log after every restart.
+/// </summary>
+internal sealed class SimNode(ulong id)
+{
+    public ulong Id { get; } = id;
+
+    /// <summary>What survives a crash.</summary>
+    public MemoryStorage Disk { get; } = new();
+
+    public RawNode? Raft { get; set; }
+
+    public bool IsUp => Raft is not null;
+
+    /// <summary>Bumped on every crash, so that events scheduled for an earlier life are ignored.</summary>
+    public int Epoch { get; set; }
+
+    public Ready? InFlight { get; set; }
+
+    public bool InFlightMessagesSent { get; set; }
+
+    public Dictionary<string, string> State { get; } = [];
+
+    public ulong Applied { get; set; }
+
+    /// <summary>Proposals of this node's clients, by log index: the term they were proposed in and who waits.</summary>
+    public Dictionary<ulong, (ulong Term, SimClient Client)> WaitingWrites { get; } = [];
+
+    /// <summary>Read requests by context: the client waiting.</summary>
+    public Dictionary<long, SimClient> WaitingReads { get; } = [];
+
+    /// <summary>Reads whose index is known, waiting for the state machine to catch up.</summary>
+    public List<(ulong Index, long Context)> ConfirmedReads { get; } = [];
+
+    public void Crash()
+    {
+        Raft = null;
+        InFlight = null;
+        InFlightMessagesSent = false;
+        Epoch++;
+        State.Clear();
+        Applied = 0;
+        WaitingWrites.Clear();
+        WaitingReads.Clear();
+        ConfirmedReads.Clear();
+    }
+
+    public KvOutput Apply(Entry entry) => KvCommand.Apply(State, entry.Data.Span);
+}
