@@ -140,6 +140,7 @@ internal sealed partial class Raft
         Tracker.ResetVotes();
         Tracker.ResetProgress(Log.LastIndex);
         _uncommittedSize = 0;
+        PendingConfIndex = 0;
         _broadcastPending = false;
         _readIndexQueue.Clear();
         _pendingReadIndexMessages.Clear();
@@ -190,6 +191,8 @@ internal sealed partial class Raft
         self.Next = Log.LastIndex + 1;
         self.BecomeReplicate();
         self.RecentActive = true;
+        // Any membership change in the log may still be unapplied: allow no new one until everything is (thesis §4.1).
+        PendingConfIndex = Log.LastIndex;
         // A no-op of the new term lets the leader commit entries of earlier terms (Raft §5.4.2, §8).
         AppendEntries([new Entry(0, 0, default)]);
         _logger.Info(Id, $"became leader at term {Term}");
@@ -250,6 +253,7 @@ internal sealed partial class Raft
     {
         Log.AppliedTo(index);
         if (Role == StateRole.Leader) _uncommittedSize = Math.Max(0, _uncommittedSize - appliedBytes);
+        MaybeAutoLeave();
     }
 
     public override string ToString() => $"[{Id} {Role} term={Term} lead={Lead} {Log}]";

@@ -69,6 +69,26 @@ public sealed class RawNode
     }
 
     /// <summary>
+    /// Proposes a membership change (leader only, one at a time). Apply it with <see cref="ApplyConfChange"/> when its
+    /// entry is committed.
+    /// </summary>
+    public ProposeResult ProposeConfChange(Membership.ConfChange change) => _raft.ProposeConfChange(change);
+
+    /// <summary>
+    /// Applies a committed membership-change entry (call it while applying the entry) and returns the new configuration
+    /// to record, or null when the entry is not a valid change for the current configuration.
+    /// </summary>
+    public ConfState? ApplyConfChange(Entry entry)
+    {
+        if (entry.Type != EntryType.ConfChange || !Membership.ConfChange.TryDecode(entry.Data.Span, out var change))
+        {
+            _raft.Logger.Warning(Id, $"entry {entry.Index} is not a membership change");
+            return null;
+        }
+        return _raft.ApplyConfChange(change);
+    }
+
+    /// <summary>
     /// Hands a message from a peer to the replica. Messages of local kinds, addressed to another replica, or without a
     /// sender are refused (returns false); everything else is handled by the protocol rules and never throws.
     /// </summary>

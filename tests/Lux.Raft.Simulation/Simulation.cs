@@ -235,6 +235,7 @@ public sealed partial class Simulation
         {
             _checker.OnApply(_now, node, entry, _nodes);
             node.Applied = entry.Index;
+            if (entry.Type == EntryType.ConfChange) node.Raft?.ApplyConfChange(entry);
             var output = entry.Type == EntryType.Normal && !entry.IsNoop ? node.Apply(entry) : default;
             if (node.WaitingWrites.Remove(entry.Index, out var waiter))
             {

@@ -13,10 +13,12 @@ internal sealed class Cluster
     private readonly Dictionary<ulong, RawNode> _nodes = [];
     private readonly Dictionary<ulong, Func<ulong, RaftOptions>> _factories = [];
     private readonly HashSet<(ulong From, ulong To)> _cut = [];
+    private readonly ConfState _bootstrap;
 
     public Cluster(int size, Func<RaftOptions, RaftOptions>? configure = null, ulong seed = 7)
     {
         var ids = Enumerable.Range(1, size).Select(i => (ulong)i).ToArray();
+        _bootstrap = ConfState.OfVoters(ids);
         foreach (var id in ids)
         {
             var storage = new MemoryStorage(ConfState.OfVoters(ids));
@@ -36,6 +38,22 @@ internal sealed class Cluster
     public Dictionary<ulong, List<Entry>> Applied { get; } = [];
 
     public Dictionary<ulong, List<ReadState>> Reads { get; } = [];
+
+    /// <summary>The configuration each node applied last.</summary>
+    public Dictionary<ulong, ConfState?> Configs { get; } = [];
+
+    /// <summary>
+    /// Starts a brand-new replica with an empty log and the cluster's bootstrap configuration, which it updates by
+    /// applying the membership changes in the log (or from a snapshot).
+    /// </summary>
+    public void AddNode(ulong id, ulong seed = 7)
+    {
+        var storage = new MemoryStorage(_bootstrap);
+        Storages[id] = storage;
+        _factories[id] = applied => new RaftOptions { Id = id, Storage = storage, ElectionTick = 10, HeartbeatTick = 1, Seed = seed, Applied = applied };
+        _nodes[id] = new RawNode(_factories[id](0));
+        Applied[id] = [];
+    }
 
     /// <summary>Messages sent and not yet delivered.</summary>
     public List<Message> Pool { get; } = [];
@@ -70,7 +88,11 @@ internal sealed class Cluster
                 Storages[id].Append(rd.Entries);
                 if (rd.HardState is { } hs) Storages[id].SetHardState(hs);
                 Pool.AddRange(rd.Messages);
-                Applied[id].AddRange(rd.CommittedEntries.Where(e => !e.IsNoop));
+                foreach (var e in rd.CommittedEntries)
+                {
+                    if (e.Type == EntryType.ConfChange) Configs[id] = node.ApplyConfChange(e) ?? Configs.GetValueOrDefault(id);
+                    else if (!e.IsNoop) Applied[id].Add(e);
+                }
                 if (rd.ReadStates.Count > 0)
                 {
                     if (!Reads.TryGetValue(id, out var list)) Reads[id] = list = [];
