@@ -7,7 +7,7 @@ namespace Lux.Raft.Simulation;
 /// without rescanning the logs: election safety, log matching, leader completeness, state-machine safety, and that
 /// no committed entry is ever lost (it is durable on a quorum when first applied, and never truncated afterwards).
 /// </summary>
-internal sealed class InvariantChecker(int quorum)
+internal sealed class InvariantChecker
 {
     private readonly Dictionary<ulong, ulong> _leaderOfTerm = [];
     private readonly Dictionary<(ulong Index, ulong Term), (int Hash, ulong PrevTerm)> _entries = [];
@@ -114,15 +114,20 @@ internal sealed class InvariantChecker(int quorum)
         }
         _applied[entry.Index] = fact;
         _maxApplied = Math.Max(_maxApplied, entry.Index);
-        var durable = 0;
-        foreach (var n in all)
+        var holders = all.Where(n => n.Disk.TryGetTerm(entry.Index, out var term) == StorageStatus.Ok && term == entry.Term).Select(n => n.Id).ToHashSet();
+        // Membership takes effect when applied, one change at a time: the entry committed under the configuration the
+        // applying node holds now or the one before it.
+        if (!DurableOnQuorum(node.Config, holders) && !DurableOnQuorum(node.PreviousConfig, holders))
         {
-            if (n.Disk.TryGetTerm(entry.Index, out var term) == StorageStatus.Ok && term == entry.Term) durable++;
+            Violation(time, $"lost commit: entry {entry.Index}/{entry.Term} applied by {node.Id} is durable only on [{string.Join(",", holders)}], config {node.Config}");
         }
-        if (durable < quorum)
-        {
-            Violation(time, $"lost commit: entry {entry.Index}/{entry.Term} applied by {node.Id} is durable on only {durable} of {all.Count} nodes");
-        }
+    }
+
+    private static bool DurableOnQuorum(ConfState config, HashSet<ulong> holders)
+    {
+        static bool Majority(IReadOnlyList<ulong> voters, HashSet<ulong> holders) =>
+            voters.Count == 0 || voters.Count(holders.Contains) >= voters.Count / 2 + 1;
+        return Majority(config.Voters, holders) && Majority(config.VotersOutgoing, holders);
     }
 
     /// <summary>A node's commit index never passes its log and never goes back within one life.</summary>

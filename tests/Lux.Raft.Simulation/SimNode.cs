@@ -29,6 +29,13 @@ internal sealed class SimNode(ulong id)
 
     public ulong Applied { get; set; }
 
+    /// <summary>The configuration this node applied last, and the one before: an entry commits under one of them.</summary>
+    public ConfState Config { get; set; } = new();
+
+    public ConfState PreviousConfig { get; set; } = new();
+
+    public ConfState Bootstrap { get; set; } = new();
+
     /// <summary>Proposals of this node's clients, by log index: the term they were proposed in and who waits.</summary>
     public Dictionary<ulong, (ulong Term, SimClient Client)> WaitingWrites { get; } = [];
 
@@ -46,6 +53,8 @@ internal sealed class SimNode(ulong id)
         Epoch++;
         State.Clear();
         Applied = 0;
+        Config = Bootstrap;
+        PreviousConfig = Bootstrap;
         WaitingWrites.Clear();
         WaitingReads.Clear();
         ConfirmedReads.Clear();

@@ -20,7 +20,7 @@ public sealed partial class Simulation
         }
 
         if (!_random.Chance(0.03)) return;
-        switch (_random.Next(7))
+        switch (_random.Next(_options.MembershipChanges ? 9 : 7))
         {
             case 0:
             case 1:
@@ -37,6 +37,10 @@ public sealed partial class Simulation
                 _duplicateRate = _random.Chance(0.5) ? 0 : _random.NextDouble() * 0.1;
                 Trace($"links: drop {_dropRate:P0}, duplicate {_duplicateRate:P0}");
                 break;
+            case 7:
+            case 8:
+                ChangeMembership();
+                break;
             case 5:
                 if (Leader() is { } leader)
                 {
@@ -46,7 +50,7 @@ public sealed partial class Simulation
                     Pump(leader);
                 }
                 break;
-            default:
+            case 6:
                 if (_partitionEndsAt < 0 && Leader() is { } isolated) Isolate(isolated.Id);
                 break;
         }
@@ -121,11 +125,50 @@ public sealed partial class Simulation
         Trace("healed");
     }
 
-    /// <summary>Liveness after healing: a leader, a write acknowledged since the heal, and all replicas applied alike.</summary>
+    /// <summary>Liveness after healing: a leader, a write acknowledged since the heal, and all members applied alike.</summary>
     private bool Converged()
     {
         if (!_acknowledgedAfterHeal || Leader() is not { } leader) return false;
         var commit = leader.Raft!.HardState.Commit;
-        return _nodes.All(n => n.IsUp && n.Applied >= commit);
+        var members = leader.Raft.Status().ConfState;
+        var ids = members.Voters.Concat(members.Learners).Concat(members.VotersOutgoing).ToHashSet();
+        return _nodes.Where(n => ids.Contains(n.Id)).All(n => n.IsUp && n.Applied >= commit);
+    }
+
+    /// <summary>A membership change proposed at the leader: add a learner, promote one, remove a member, or replace a majority at once.</summary>
+    private void ChangeMembership()
+    {
+        if (Leader() is not { Raft: { } raft } leader) return;
+        var conf = raft.Status().ConfState;
+        if (conf.VotersOutgoing.Count > 0) return;
+        var members = conf.Voters.Concat(conf.Learners).ToHashSet();
+        var outsiders = _nodes.Select(n => n.Id).Where(id => !members.Contains(id)).ToList();
+        var items = new List<Membership.ConfChangeItem>();
+        switch (_random.Next(4))
+        {
+            case 0 when outsiders.Count > 0:
+                items.Add(new(Membership.ConfChangeType.AddLearner, outsiders[_random.Next(outsiders.Count)]));
+                break;
+            case 1 when conf.Learners.Count > 0:
+                items.Add(new(Membership.ConfChangeType.AddVoter, conf.Learners[_random.Next(conf.Learners.Count)]));
+                break;
+            case 2 when conf.Voters.Count > 3 || conf.Learners.Count > 0:
+                var removable = conf.Voters.Count > 3 ? conf.Voters.Concat(conf.Learners).ToList() : conf.Learners.ToList();
+                items.Add(new(Membership.ConfChangeType.RemoveNode, removable[_random.Next(removable.Count)]));
+                break;
+            case 3 when conf.Learners.Count >= 2:
+                // Replace as many voters as there are learners to promote (a majority when two of three go), jointly.
+                var promote = conf.Learners.Take(2).ToList();
+                var demote = conf.Voters.OrderBy(_ => _random.Next(1000)).Take(2).ToList();
+                items.AddRange(promote.Select(id => new Membership.ConfChangeItem(Membership.ConfChangeType.AddVoter, id)));
+                items.AddRange(demote.Select(id => new Membership.ConfChangeItem(Membership.ConfChangeType.RemoveNode, id)));
+                break;
+        }
+        if (items.Count == 0) return;
+        var change = new Membership.ConfChange(items);
+        var result = raft.ProposeConfChange(change);
+        if (result.IsAccepted) _membershipChanges++;
+        Trace($"membership change {change} at leader {leader.Id}: {(result.IsAccepted ? "proposed" : result.Rejection.ToString())}");
+        Pump(leader);
     }
 }

@@ -11,7 +11,7 @@ public sealed record SimulationResult(ulong Seed, IReadOnlyList<string> Violatio
 /// <summary>What happened in a run, for the summary line.</summary>
 public sealed record SimulationStats(
     int LeadersElected, ulong CommittedIndex, int WritesAcknowledged, int WritesUnknown, int ReadsServed,
-    int Crashes, int Partitions, long MessagesDelivered, long MessagesDropped, CheckOutcome Linearizability);
+    int Crashes, int Partitions, int MembershipChanges, long MessagesDelivered, long MessagesDropped, CheckOutcome Linearizability);
 
 /// <summary>
 /// A deterministic simulation of a Raft cluster: replicas on a virtual clock, a network that drops, duplicates,
@@ -38,7 +38,7 @@ public sealed partial class Simulation
     private double _duplicateRate;
     private long _healedAt = long.MaxValue;
     private bool _clientsStopped;
-    private int _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions;
+    private int _membershipChanges, _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions;
     private long _delivered, _dropped;
     private long _partitionEndsAt = -1;
     private bool _acknowledgedAfterHeal;
@@ -47,7 +47,7 @@ public sealed partial class Simulation
     {
         _options = options;
         _random = new DeterministicRandom(options.Seed);
-        _checker = new InvariantChecker(options.Replicas / 2 + 1);
+        _checker = new InvariantChecker();
     }
 
     /// <summary>Runs one simulation.</summary>
@@ -68,11 +68,13 @@ public sealed partial class Simulation
 
     private SimulationResult Execute()
     {
+        // Spare replicas run from the start with the bootstrap configuration but are not members until added.
         var voters = Enumerable.Range(1, _options.Replicas).Select(i => (ulong)i).ToArray();
-        foreach (var id in voters)
+        var bootstrap = ConfState.OfVoters(voters);
+        for (var i = 1; i <= _options.Replicas + (_options.MembershipChanges ? 2 : 0); i++)
         {
-            var node = new SimNode(id);
-            node.Disk.SetConfState(ConfState.OfVoters(voters));
+            var node = new SimNode((ulong)i) { Bootstrap = bootstrap, Config = bootstrap, PreviousConfig = bootstrap };
+            node.Disk.SetConfState(bootstrap);
             _nodes.Add(node);
             Start(node);
         }
@@ -117,7 +119,7 @@ public sealed partial class Simulation
     }
 
     private SimulationStats Stats(CheckOutcome linearizability) => new(_checker.LeadersElected, _checker.MaxApplied,
-        _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions, _delivered, _dropped, linearizability);
+        _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions, _membershipChanges, _delivered, _dropped, linearizability);
 
     private void Schedule(long at, Action action) => _events.Enqueue(action, (at, _seq++));
 
@@ -235,7 +237,12 @@ public sealed partial class Simulation
         {
             _checker.OnApply(_now, node, entry, _nodes);
             node.Applied = entry.Index;
-            if (entry.Type == EntryType.ConfChange) node.Raft?.ApplyConfChange(entry);
+            if (entry.Type == EntryType.ConfChange && node.Raft?.ApplyConfChange(entry) is { } config)
+            {
+                node.PreviousConfig = node.Config;
+                node.Config = config;
+                Trace($"node {node.Id} applies membership {config}");
+            }
             var output = entry.Type == EntryType.Normal && !entry.IsNoop ? node.Apply(entry) : default;
             if (node.WaitingWrites.Remove(entry.Index, out var waiter))
             {

@@ -25,6 +25,9 @@ public sealed record SimulationOptions
     /// <summary>Whether the nemesis (crashes, partitions, drops, duplicates, transfers) runs.</summary>
     public bool Faults { get; init; } = true;
 
+    /// <summary>Whether the nemesis also changes membership: adds learners, promotes, removes, replaces a majority jointly.</summary>
+    public bool MembershipChanges { get; init; } = true;
+
     /// <summary>Ticks allowed after healing for a leader to be elected and a write to commit.</summary>
     public int LivenessTicks { get; init; } = 300;
 
