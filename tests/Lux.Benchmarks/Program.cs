@@ -3,6 +3,7 @@ using Lux.Benchmarks;
 // One scenario per run; each prints one JSON line per measured point (see docs/performance.md).
 var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["wal"] = Lux.Benchmarks.Scenarios.WalScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
