@@ -106,7 +106,17 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
             var engine = new LiteEngine(new EngineSettings { DataStream = dataStream, LogStream = logStream });
             db = new LiteDatabase(engine, disposeOnClose: true);
             // We checkpoint ourselves between group commits, where it cannot delay an acknowledgement mid-commit.
-            if (db.CheckpointSize != 0) db.CheckpointSize = 0;
+            if (db.CheckpointSize != 0)
+            {
+                // The group commit tells its own commit page by counting them, so every other LiteDB write must be
+                // on disk before the writer starts: wait for this one's commit page.
+                var target = logStream.ConfirmedPages + 1;
+                db.CheckpointSize = 0;
+                if (!logStream.WaitForConfirmedPages(target, options.CommitWriteTimeout))
+                {
+                    throw new IOException("LiteDB did not write the commit page of its settings change");
+                }
+            }
             var wal = new LiteDbWriteAheadLog(options, logger, metrics, dataStream, logStream, db, dataPath);
             wal.LoadPartitions();
             logStream.Sync();
