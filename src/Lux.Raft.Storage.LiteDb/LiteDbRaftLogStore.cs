@@ -76,7 +76,15 @@ public sealed class LiteDbRaftLogStore : IRaftLogStore
                 structural = _slot.PublishedStructural;
             }
             var start = into.Count;
-            ReadFromChunks(low, high, maxBytes, into);
+            try
+            {
+                ReadFromChunks(low, high, maxBytes, into);
+            }
+            catch (LiteDB.LiteException ex)
+            {
+                into.RemoveRange(start, into.Count - start);
+                throw Corrupt(low, $"the database file is damaged: {ex.Message}");
+            }
             lock (_slot.Gate)
             {
                 if (Volatile.Read(ref _slot.StagedStructural) == structural && _slot.PublishedStructural == structural) return StorageStatus.Ok;

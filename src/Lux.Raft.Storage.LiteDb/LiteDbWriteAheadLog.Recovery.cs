@@ -12,6 +12,21 @@ public sealed partial class LiteDbWriteAheadLog
     /// </summary>
     private async Task<LiteDbRaftLogStore> VerifyAndOpenAsync(PartitionSlot slot)
     {
+        try
+        {
+            return await VerifyTailAsync(slot).ConfigureAwait(false);
+        }
+        catch (LiteDB.LiteException ex)
+        {
+            _metrics.Corruptions.Add(1);
+            WalLog.ReadCorruption(_logger, slot.Id, slot.Durable.LastIndex, ex.Message);
+            lock (slot.Gate) slot.Opening = null;
+            throw new WalCorruptionException($"partition {slot.Id}: the database file is damaged and its log cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<LiteDbRaftLogStore> VerifyTailAsync(PartitionSlot slot)
+    {
         LogState snapshot;
         lock (slot.Gate) snapshot = slot.Durable.Clone();
         var store = new LiteDbRaftLogStore(this, slot);

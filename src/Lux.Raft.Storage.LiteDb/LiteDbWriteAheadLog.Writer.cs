@@ -30,6 +30,9 @@ public sealed partial class LiteDbWriteAheadLog
         return cancellationToken.CanBeCanceled ? new ValueTask(work.Completion.WaitAsync(cancellationToken)) : new ValueTask(work.Completion);
     }
 
+    /// <summary>Tests turn this off to leave LiteDB's log in place at close, as a crash would.</summary>
+    internal bool CheckpointOnDispose { get; set; } = true;
+
     internal void ThrowIfFailed()
     {
         if (_failure is { } failure) throw new WriteAheadLogFailedException("the write-ahead log failed earlier; restart to recover", failure);
@@ -68,7 +71,7 @@ public sealed partial class LiteDbWriteAheadLog
                 }
                 batch.Clear();
             }
-            if (_failure is null) CloseCleanly();
+            if (_failure is null && CheckpointOnDispose) CloseCleanly();
         }
         finally
         {

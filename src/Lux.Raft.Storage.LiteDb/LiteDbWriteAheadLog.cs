@@ -94,7 +94,10 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
             if (report.Damaged)
             {
                 metrics.Corruptions.Add(1);
-                WalLog.LogTailDamaged(logger, logPath, report.TornBytes, report.HolePage, report.OriginalLength, report.ValidLength, report.UncommittedPages);
+                var damage = report.HolePage >= 0
+                    ? $"page {report.HolePage} never reached the disk but later pages did"
+                    : $"torn write: {report.TornBytes} bytes past the last whole page";
+                WalLog.LogTailDamaged(logger, logPath, damage, report.OriginalLength, report.ValidLength, report.UncommittedPages);
             }
             else if (report.CutBack)
             {
@@ -103,7 +106,15 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
             dataStream = new WalFileStream(data, WalFileRole.Data, options.Sync, metrics.RecordSync);
             logStream = new WalFileStream(log, WalFileRole.Log, options.Sync, metrics.RecordSync);
             data = log = null;
-            var engine = new LiteEngine(new EngineSettings { DataStream = dataStream, LogStream = logStream });
+            LiteEngine engine;
+            try
+            {
+                engine = new LiteEngine(new EngineSettings { DataStream = dataStream, LogStream = logStream });
+            }
+            catch (LiteException ex)
+            {
+                throw new WalCorruptionException($"WAL database {dataPath} is damaged and cannot be opened: {ex.Message}", ex);
+            }
             db = new LiteDatabase(engine, disposeOnClose: true);
             // We checkpoint ourselves between group commits, where it cannot delay an acknowledgement mid-commit.
             if (db.CheckpointSize != 0)
@@ -118,7 +129,14 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
                 }
             }
             var wal = new LiteDbWriteAheadLog(options, logger, metrics, dataStream, logStream, db, dataPath);
-            wal.LoadPartitions();
+            try
+            {
+                wal.LoadPartitions();
+            }
+            catch (LiteException ex)
+            {
+                throw new WalCorruptionException($"WAL database {dataPath} is damaged and cannot be read: {ex.Message}", ex);
+            }
             logStream.Sync();
             wal._writerThread.Start();
             WalLog.Opened(logger, dataPath, wal._slots.Count, report.ValidLength, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

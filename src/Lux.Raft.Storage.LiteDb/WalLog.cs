@@ -8,8 +8,8 @@ internal static partial class WalLog
     [LoggerMessage(1, LogLevel.Information, "WAL opened at {Path}: {Partitions} partitions, log replay of {LogBytes} bytes, in {ElapsedMs:F1} ms")]
     public static partial void Opened(ILogger logger, string path, int partitions, long logBytes, double elapsedMs);
 
-    [LoggerMessage(2, LogLevel.Warning, "WAL log file {Path} had a damaged tail: {TornBytes} bytes of a torn page, a missing page at {HolePage} (-1: none); cut back from {OriginalLength} to {ValidLength} bytes, dropping {UncommittedPages} pages of writes that were never acknowledged")]
-    public static partial void LogTailDamaged(ILogger logger, string path, long tornBytes, long holePage, long originalLength, long validLength, long uncommittedPages);
+    [LoggerMessage(2, LogLevel.Warning, "WAL log file {Path} had a damaged tail ({Damage}); cut back from {OriginalLength} to {ValidLength} bytes, the end of its last committed transaction, dropping {UncommittedPages} pages of writes that were never acknowledged")]
+    public static partial void LogTailDamaged(ILogger logger, string path, string damage, long originalLength, long validLength, long uncommittedPages);
 
     [LoggerMessage(3, LogLevel.Information, "WAL log file {Path}: dropped {UncommittedPages} pages of a transaction that was never committed (cut back from {OriginalLength} to {ValidLength} bytes)")]
     public static partial void LogTailUncommitted(ILogger logger, string path, long uncommittedPages, long originalLength, long validLength);
