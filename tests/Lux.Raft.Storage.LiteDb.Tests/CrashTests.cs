@@ -19,9 +19,9 @@ public sealed class CrashTests(ITestOutputHelper output)
     [Fact]
     public async Task Acknowledged_writes_survive_sigkill_and_nothing_else_appears()
     {
-        var seed = Environment.GetEnvironmentVariable("LUX_CRASH_SEED") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : Random.Shared.Next();
+        var seed = TestSeed.Next();
         var kills = Environment.GetEnvironmentVariable("LUX_CRASH_KILLS") is { } k ? int.Parse(k, CultureInfo.InvariantCulture) : 60;
-        output.WriteLine($"seed {seed} (set LUX_CRASH_SEED to replay the same kill points), {kills} kills");
+        output.WriteLine($"seed {seed} (set LUX_TEST_SEED to replay the same kill points), {kills} kills");
         var random = new Random(seed);
         using var dir = new TempDirectory();
         var models = Enumerable.Range(1, Partitions).ToDictionary(p => (ulong)p, p => new PartitionModel((ulong)p));

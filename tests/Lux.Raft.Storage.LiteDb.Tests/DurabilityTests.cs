@@ -13,8 +13,8 @@ public sealed class DurabilityTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_acknowledged_write_is_in_what_the_syncs_made_durable()
     {
-        var seed = Random.Shared.Next();
-        output.WriteLine($"seed {seed}");
+        var seed = TestSeed.Next();
+        output.WriteLine($"seed {seed} (set LUX_TEST_SEED to replay)");
         var random = new Random(seed);
         using var dir = new TempDirectory();
         var disk = new SimulatedDisk();

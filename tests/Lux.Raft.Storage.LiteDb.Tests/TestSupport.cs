@@ -63,3 +63,10 @@ public static class Entries
     public static Entry[] Make(ulong from, int count, ulong term, int size = 16, ulong partition = 0) =>
         Enumerable.Range(0, count).Select(i => new Entry(from + (ulong)i, term, Payload(partition, from + (ulong)i, term, size))).ToArray();
 }
+
+public static class TestSeed
+{
+    /// <summary>A random seed, or the one in LUX_TEST_SEED so a failing randomized test replays exactly.</summary>
+    public static int Next() =>
+        Environment.GetEnvironmentVariable("LUX_TEST_SEED") is { Length: > 0 } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : Random.Shared.Next();
+}
