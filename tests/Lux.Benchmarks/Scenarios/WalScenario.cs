@@ -9,11 +9,13 @@ namespace Lux.Benchmarks.Scenarios;
 /// Scenario "wal": durable (fsynced) appends through the LiteDB WAL against the disk's limit, a raw FileStream append of
 /// the same bytes plus Flush(true), measured in alternating rounds of the same run. With --start it instead measures
 /// how long a silo takes to open a WAL holding many partitions' logs.
-/// Options: --sizes 16,1024 --per-sync 1,16,256,1024 --rounds 5 --seconds 1 --dir PATH --group 64
+/// Options: --sizes 16,1024 --per-sync 1,16,256,1024 --rounds 5 --seconds 1 --dir PATH --group 64 --system both|lux|raw --stats
 ///          --start [--partitions 1000 --entries 10000 --rounds 5 --dir PATH]
 /// </summary>
 public static class WalScenario
 {
+    private static bool s_stats;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var dir = BenchOutput.Option(args, "dir") ?? Path.Combine(Path.GetTempPath(), "lux-bench-wal");
@@ -27,6 +29,8 @@ public static class WalScenario
         var perSync = (BenchOutput.Option(args, "per-sync") ?? "1,16,256,1024").Split(',').Select(int.Parse).ToArray();
         var seconds = double.Parse(BenchOutput.Option(args, "seconds") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
         var group = int.Parse(BenchOutput.Option(args, "group") ?? "64");
+        var systems = BenchOutput.Option(args, "system") ?? "both";
+        s_stats = args.Contains("--stats");
         if (Directory.Exists(dir)) Directory.Delete(dir, true);
         Directory.CreateDirectory(dir);
 
@@ -38,13 +42,12 @@ public static class WalScenario
                 var wal = new List<Point>();
                 for (var r = 0; r < rounds; r++)
                 {
-                    raw.Add(RawDisk(Path.Combine(dir, "raw.bin"), size, n, seconds));
-                    wal.Add(await Wal(Path.Combine(dir, $"wal-{size}-{n}-{r}"), size, n, seconds));
+                    if (systems != "lux") raw.Add(RawDisk(Path.Combine(dir, "raw.bin"), size, n, seconds));
+                    if (systems != "raw") wal.Add(await Wal(Path.Combine(dir, $"wal-{size}-{n}-{r}"), size, n, seconds));
                 }
-                var rawMedian = Point.Median(raw);
-                var walMedian = Point.Median(wal);
-                Emit("raw-disk", size, n, rounds, rawMedian, null);
-                Emit("lux-litedb", size, n, rounds, walMedian, rawMedian);
+                Point? rawMedian = raw.Count > 0 ? Point.Median(raw) : null;
+                if (rawMedian is { } rm) Emit("raw-disk", size, n, rounds, rm, null);
+                if (wal.Count > 0) Emit("lux-litedb", size, n, rounds, Point.Median(wal), rawMedian);
             }
         }
         if (group > 0)
@@ -127,6 +130,13 @@ public static class WalScenario
         var elapsed = sw.Elapsed.TotalSeconds;
         var after = wal.Statistics;
         var syncs = (after.LogSyncs - before.LogSyncs) + (after.DataSyncs - before.DataSyncs);
+        if (s_stats)
+        {
+            // Lifetime counters before close (the close adds a checkpoint: one data sync and one log sync for the truncation, one final log sync).
+            BenchOutput.Line("wal", "lux-litedb", ("mode", "stats"), ("entry_bytes", size), ("entries_per_sync", n), ("commits", after.Commits),
+                ("log_syncs", after.LogSyncs), ("data_syncs", after.DataSyncs), ("litedb_log_flushes", after.LiteDbLogFlushes),
+                ("checkpoints", after.Checkpoints), ("pages_per_commit", (double)after.LogWrites / Math.Max(1, after.Commits)));
+        }
         return Point.From(latencies, elapsed, batches * n, (long)size * n * batches, (double)syncs / batches,
             (double)(after.LogBytesWritten - before.LogBytesWritten) / batches);
     }
