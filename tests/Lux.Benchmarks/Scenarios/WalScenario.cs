@@ -7,7 +7,7 @@ namespace Lux.Benchmarks.Scenarios;
 
 /// <summary>
 /// Scenario "wal": durable (fsynced) appends through the LiteDB WAL against the disk's limit, a raw FileStream append of
-/// the same bytes plus Flush(true), measured in alternating rounds of the same run. With --start it instead measures
+/// the same bytes plus Flush(true), taking turns batch by batch in the same run (the machine is shared and its disk noisy). With --start it instead measures
 /// how long a silo takes to open a WAL holding many partitions' logs.
 /// Options: --sizes 16,1024 --per-sync 1,16,256,1024 --rounds 5 --seconds 1 --dir PATH --group 64 --system both|lux|raw --stats
 ///          --start [--partitions 1000 --entries 10000 --rounds 5 --dir PATH]
@@ -42,8 +42,9 @@ public static class WalScenario
                 var wal = new List<Point>();
                 for (var r = 0; r < rounds; r++)
                 {
-                    if (systems != "lux") raw.Add(RawDisk(Path.Combine(dir, "raw.bin"), size, n, seconds));
-                    if (systems != "raw") wal.Add(await Wal(Path.Combine(dir, $"wal-{size}-{n}-{r}"), size, n, seconds));
+                    var (rawPoint, walPoint) = await Paired(Path.Combine(dir, "raw.bin"), Path.Combine(dir, $"wal-{size}-{n}-{r}"), size, n, seconds, systems);
+                    if (rawPoint is { } rp) raw.Add(rp);
+                    if (walPoint is { } wp) wal.Add(wp);
                 }
                 Point? rawMedian = raw.Count > 0 ? Point.Median(raw) : null;
                 if (rawMedian is { } rm) Emit("raw-disk", size, n, rounds, rm, null);
@@ -80,54 +81,59 @@ public static class WalScenario
         BenchOutput.Line("wal", system, [.. fields]);
     }
 
-    /// <summary>The disk's limit: the same bytes the WAL's records take (25 B header + payload per entry), appended and Flush(true)'d.</summary>
-    private static Point RawDisk(string path, int size, int n, double seconds)
+    /// <summary>
+    /// One round of a point: the WAL and the disk's limit (the same bytes the WAL's records take, 25 B header + payload
+    /// per entry, appended to a FileStream and Flush(true)'d) take turns batch by batch, so both see the same moment of
+    /// a shared, noisy disk. Each system's rate is its entries over the time spent in its own batches.
+    /// </summary>
+    private static async Task<(Point? Raw, Point? Wal)> Paired(string rawPath, string walDir, int size, int n, double seconds, string systems)
     {
-        var batch = new byte[n * (25 + size)];
-        for (var i = 0; i < n; i++) BinaryPrimitives.WriteUInt64LittleEndian(batch.AsSpan(i * (25 + size) + 4), (ulong)i);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
-        var latencies = new List<double>();
-        var sw = Stopwatch.StartNew();
-        long batches = 0;
-        while (sw.Elapsed.TotalSeconds < seconds)
-        {
-            var start = Stopwatch.GetTimestamp();
-            file.Write(batch);
-            file.Flush(flushToDisk: true);
-            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            batches++;
-        }
-        var elapsed = sw.Elapsed.TotalSeconds;
-        return Point.From(latencies, elapsed, batches * n, (long)size * n * batches, syncsPerBatch: 1, bytesPerBatch: batch.Length);
-    }
-
-    private static async Task<Point> Wal(string dir, int size, int n, double seconds)
-    {
-        await using var wal = await LiteDbWriteAheadLog.OpenAsync(new LiteDbWalOptions { DataDirectory = dir });
+        var runRaw = systems != "lux";
+        var runWal = systems != "raw";
+        var record = new byte[n * (25 + size)];
+        for (var i = 0; i < n; i++) BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(i * (25 + size) + 4), (ulong)i);
+        await using var file = new FileStream(rawPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+        await using var wal = await LiteDbWriteAheadLog.OpenAsync(new LiteDbWalOptions { DataDirectory = walDir });
         var log = await wal.OpenPartitionAsync(1);
         var payload = new byte[size];
         Random.Shared.NextBytes(payload);
         var entries = new Entry[n];
         ulong next = 1;
-        async Task Batch()
+        async Task WalBatch()
         {
             for (var i = 0; i < n; i++) entries[i] = new Entry(next + (ulong)i, 1, payload);
             await log.SaveAsync(new HardState(1, 1, next - 1), entries);
             next += (ulong)n;
         }
-        for (var i = 0; i < 20; i++) await Batch();
+        void RawBatch()
+        {
+            file.Write(record);
+            file.Flush(flushToDisk: true);
+        }
+        for (var i = 0; i < 20; i++)
+        {
+            if (runRaw) RawBatch();
+            if (runWal) await WalBatch();
+        }
         var before = wal.Statistics;
-        var latencies = new List<double>();
+        var rawLatencies = new List<double>();
+        var walLatencies = new List<double>();
         var sw = Stopwatch.StartNew();
-        long batches = 0;
         while (sw.Elapsed.TotalSeconds < seconds)
         {
-            var start = Stopwatch.GetTimestamp();
-            await Batch();
-            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            batches++;
+            if (runRaw)
+            {
+                var start = Stopwatch.GetTimestamp();
+                RawBatch();
+                rawLatencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+            if (runWal)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await WalBatch();
+                walLatencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
         }
-        var elapsed = sw.Elapsed.TotalSeconds;
         var after = wal.Statistics;
         var syncs = (after.LogSyncs - before.LogSyncs) + (after.DataSyncs - before.DataSyncs);
         if (s_stats)
@@ -137,8 +143,12 @@ public static class WalScenario
                 ("log_syncs", after.LogSyncs), ("data_syncs", after.DataSyncs), ("litedb_log_flushes", after.LiteDbLogFlushes),
                 ("checkpoints", after.Checkpoints), ("pages_per_commit", (double)after.LogWrites / Math.Max(1, after.Commits)));
         }
-        return Point.From(latencies, elapsed, batches * n, (long)size * n * batches, (double)syncs / batches,
-            (double)(after.LogBytesWritten - before.LogBytesWritten) / batches);
+        Point? raw = runRaw ? Point.From(rawLatencies, rawLatencies.Sum() / 1000, (long)rawLatencies.Count * n, (long)rawLatencies.Count * n * size, 1, record.Length) : null;
+        Point? walPoint = runWal
+            ? Point.From(walLatencies, walLatencies.Sum() / 1000, (long)walLatencies.Count * n, (long)walLatencies.Count * n * size,
+                (double)syncs / walLatencies.Count, (double)(after.LogBytesWritten - before.LogBytesWritten) / walLatencies.Count)
+            : null;
+        return (raw, walPoint);
     }
 
     /// <summary>Many writers on many partitions, one entry per call each: how many calls share a sync.</summary>
