@@ -46,7 +46,6 @@ public sealed class DurabilityTests(ITestOutputHelper output)
                     }
                 }
             })));
-            Assert.True(wal.Statistics.Commits < Partitions * 60, "some writes shared a group commit");
         }
         Assert.NotEmpty(cuts);
         var checkedCuts = 0;

