@@ -4,6 +4,7 @@ using Lux.Benchmarks;
 var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["core"] = Lux.Benchmarks.Scenarios.CoreScenario.RunAsync,
+    ["wal"] = Lux.Benchmarks.Scenarios.WalScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

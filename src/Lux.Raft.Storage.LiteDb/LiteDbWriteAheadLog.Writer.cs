@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using Lux.Raft.Storage.LiteDb.Internal;
+
+namespace Lux.Raft.Storage.LiteDb;
+
+public sealed partial class LiteDbWriteAheadLog
+{
+    private readonly object _queueGate = new();
+    private readonly Thread _writerThread;
+    private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<WalWork> _queue = [];
+    private List<WalWork> _taking = [];
+    private bool _writerIdle;
+    private bool _stopping;
+    private Exception? _failure;
+    private long _commits;
+    private long _checkpoints;
+    private int _disposed;
+
+    internal ValueTask Enqueue(WalWork work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_queueGate)
+        {
+            ThrowIfUnusable();
+            _queue.Add(work);
+            if (_writerIdle) Monitor.Pulse(_queueGate);
+        }
+        // Cancelling abandons the wait, not the write: once queued, the write may still become durable.
+        return cancellationToken.CanBeCanceled ? new ValueTask(work.Completion.WaitAsync(cancellationToken)) : new ValueTask(work.Completion);
+    }
+
+    /// <summary>Tests turn this off to leave LiteDB's log in place at close, as a crash would.</summary>
+    internal bool CheckpointOnDispose { get; set; } = true;
+
+    internal void ThrowIfFailed()
+    {
+        if (_failure is { } failure) throw new WriteAheadLogFailedException("the write-ahead log failed earlier; restart to recover", failure);
+    }
+
+    private void ThrowIfUnusable()
+    {
+        if (_failure is { } failure) throw new WriteAheadLogFailedException("the write-ahead log failed earlier and accepts no more writes; restart to recover", failure);
+        ObjectDisposedException.ThrowIf(_stopping, this);
+    }
+
+    private void WriterLoop()
+    {
+        var batch = new List<WalWork>();
+        try
+        {
+            while (TakeBatch(batch))
+            {
+                if (_failure is not null)
+                {
+                    FailAll(batch, _failure);
+                }
+                else
+                {
+                    try
+                    {
+                        ProcessBatch(batch);
+                    }
+                    catch (Exception ex)
+                    {
+                        _failure = ex;
+                        WalLog.WriterFailed(_logger, ex);
+                        try { _db.Rollback(); } catch (Exception) { /* the engine may be unusable; the failure is already recorded */ }
+                        FailAll(batch, ex);
+                    }
+                }
+                batch.Clear();
+            }
+            if (_failure is null && CheckpointOnDispose) CloseCleanly();
+        }
+        finally
+        {
+            _writerExited.TrySetResult();
+        }
+    }
+
+    private void FailAll(List<WalWork> batch, Exception cause)
+    {
+        var error = new WriteAheadLogFailedException("the write-ahead log failed; this write may or may not have reached the disk", cause);
+        foreach (var work in batch) work.Fail(error);
+    }
+
+    /// <summary>Waits for work, then takes what is queued up to the batch byte limit (always at least one request).</summary>
+    private bool TakeBatch(List<WalWork> batch)
+    {
+        lock (_queueGate)
+        {
+            while (_queue.Count == 0)
+            {
+                if (_stopping) return false;
+                _writerIdle = true;
+                Monitor.Wait(_queueGate);
+                _writerIdle = false;
+            }
+            (_queue, _taking) = (_taking, _queue);
+        }
+        long bytes = 0;
+        var taken = 0;
+        foreach (var work in _taking)
+        {
+            var size = work is WalRequest r ? r.Bytes : 0;
+            if (taken > 0 && bytes + size > _options.MaxBatchBytes) break;
+            bytes += size;
+            batch.Add(work);
+            taken++;
+        }
+        if (taken < _taking.Count)
+        {
+            lock (_queueGate) _queue.InsertRange(0, _taking.Skip(taken));
+        }
+        _taking.Clear();
+        return true;
+    }
+
+    private void ProcessBatch(List<WalWork> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var walBatch = new WalBatch(_store, _options.MaxChunkBytes);
+        var staged = new List<WalRequest>(batch.Count);
+        var checkpoint = false;
+        _db.BeginTrans();
+        var open = true;
+        try
+        {
+            foreach (var work in batch)
+            {
+                if (work is CheckpointRequest)
+                {
+                    checkpoint = true;
+                    continue;
+                }
+                var request = (WalRequest)work;
+                try
+                {
+                    request.Stage(walBatch, walBatch.For(request.Slot));
+                    staged.Add(request);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+                {
+                    // Rejected before it changed anything: the caller's mistake, not the log's.
+                    request.Fail(ex);
+                }
+            }
+            var (chunks, chunkBytes) = walBatch.Flush();
+            var changed = staged.Exists(r => r.Changed);
+            if (changed)
+            {
+                var pagesBefore = _logFile.Writes;
+                var target = _logFile.ConfirmedPages + 1;
+                open = false;
+                _db.Commit();
+                // LiteDB's commit only queues the pages for its writer thread; the commit is on disk once its
+                // confirmed page is written and the file synced.
+                if (!_logFile.WaitForConfirmedPages(target, _options.CommitWriteTimeout))
+                {
+                    throw new IOException($"LiteDB did not write the commit page of a group commit within {_options.CommitWriteTimeout}");
+                }
+                _logFile.Sync();
+                Interlocked.Increment(ref _commits);
+                _metrics.Commits.Add(1);
+                _metrics.PagesWritten.Add(_logFile.Writes - pagesBefore);
+                _metrics.LiteDbFlushesCoalesced.Add(Math.Max(0, _logFile.LiteDbFlushes - _lastLiteDbFlushes));
+                _lastLiteDbFlushes = _logFile.LiteDbFlushes;
+            }
+            else
+            {
+                open = false;
+                _db.Rollback();
+            }
+            Publish(staged, started);
+        }
+        finally
+        {
+            if (open) _db.Rollback();
+        }
+        if (checkpoint || _logFile.Length >= _options.CheckpointBytes) Checkpoint();
+        foreach (var work in batch)
+        {
+            if (work is CheckpointRequest) work.Complete();
+        }
+    }
+
+    private long _lastLiteDbFlushes;
+
+    private void Publish(List<WalRequest> staged, long started)
+    {
+        long entries = 0, bytes = 0;
+        foreach (var request in staged)
+        {
+            var slot = request.Slot;
+            lock (slot.Gate)
+            {
+                request.Publish(slot.Durable, slot.Cache);
+                if (request.Structural)
+                {
+                    slot.PublishedStructural++;
+                    Monitor.PulseAll(slot.Gate);
+                }
+            }
+            var (e, b) = request.Appended;
+            entries += e;
+            bytes += b;
+            request.Complete();
+        }
+        if (staged.Count > 0)
+        {
+            _metrics.BatchRequests.Record(staged.Count);
+            _metrics.BatchEntries.Record(entries);
+            _metrics.BatchBytes.Record(bytes);
+            _metrics.EntriesAppended.Add(entries);
+            _metrics.BytesAppended.Add(bytes);
+            _metrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private void Checkpoint()
+    {
+        var started = Stopwatch.GetTimestamp();
+        var length = _logFile.Length;
+        _db.Checkpoint();
+        Interlocked.Increment(ref _checkpoints);
+        _metrics.Checkpoints.Add(1);
+        WalLog.Checkpointed(_logger, length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private void CloseCleanly()
+    {
+        try
+        {
+            Checkpoint();
+        }
+        catch (Exception ex)
+        {
+            // The log is still complete on disk; the next open replays it.
+            WalLog.WriterFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>Finishes queued writes, checkpoints, and closes the files.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        lock (_queueGate)
+        {
+            _stopping = true;
+            Monitor.Pulse(_queueGate);
+        }
+        await _writerExited.Task.ConfigureAwait(false);
+        lock (_queueGate)
+        {
+            var error = new ObjectDisposedException(nameof(LiteDbWriteAheadLog));
+            foreach (var work in _queue) work.Fail(error);
+            _queue.Clear();
+        }
+        lock (_queueGate) Monitor.PulseAll(_queueGate);
+        _db.Dispose();
+        _logFile.Sync();
+        _dataFile.Dispose();
+        _logFile.Dispose();
+        _metrics.Dispose();
+        WalLog.Closed(_logger, _path);
+    }
+}
