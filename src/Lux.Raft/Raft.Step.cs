@@ -247,12 +247,8 @@ internal sealed partial class Raft
             return false;
         }
         var conf = snapshot.ConfState;
-        if (!conf.Voters.Contains(Id) && !conf.Learners.Contains(Id) && !conf.VotersOutgoing.Contains(Id))
-        {
-            // A snapshot that does not include us would leave us in an inconsistent configuration.
-            _logger.Warning(Id, $"refused snapshot {snapshot.Index}: it does not list this replica in {conf}");
-            return false;
-        }
+        // A snapshot taken before this replica was added does not list it; the log after the snapshot holds the
+        // change that adds it, so it is installed all the same and the replica learns its membership by applying.
         if (Log.MatchTerm(snapshot.Index, snapshot.Term))
         {
             // We already have the entries up to the snapshot: just commit to it.

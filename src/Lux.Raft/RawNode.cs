@@ -187,7 +187,12 @@ public sealed class RawNode
     {
         var ready = _outstanding ?? throw new InvalidOperationException("Advance without an outstanding Ready");
         _outstanding = null;
-        if (ready.Snapshot is { } snapshot) _raft.StableSnapTo(snapshot.Index);
+        if (ready.Snapshot is { } snapshot)
+        {
+            // The host restored the state machine from the snapshot: it stands applied up to the snapshot's index.
+            _raft.StableSnapTo(snapshot.Index);
+            _raft.AppliedTo(snapshot.Index, 0);
+        }
         if (ready.Entries.Length > 0)
         {
             var last = ready.Entries[^1];

@@ -115,6 +115,8 @@ public sealed class MemoryStorage : IRaftLogStore
             throw new ArgumentOutOfRangeException(nameof(index), index, $"snapshot index must be within [{FirstIndex}, {LastIndex}]");
         }
         _snapshot = new SnapshotMetadata(index, term, confState);
+        // A restart resumes from the snapshot: its membership is the one to start with.
+        _confState = confState;
         return _snapshot;
     }
 
