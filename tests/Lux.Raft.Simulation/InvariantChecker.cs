@@ -114,7 +114,9 @@ internal sealed class InvariantChecker
         }
         _applied[entry.Index] = fact;
         _maxApplied = Math.Max(_maxApplied, entry.Index);
-        var holders = all.Where(n => n.Disk.TryGetTerm(entry.Index, out var term) == StorageStatus.Ok && term == entry.Term).Select(n => n.Id).ToHashSet();
+        // A disk holds the entry, or a snapshot that covers it (snapshots only cover committed entries).
+        var holders = all.Where(n => (n.Disk.TryGetTerm(entry.Index, out var term) == StorageStatus.Ok && term == entry.Term)
+            || n.Disk.Snapshot.Index >= entry.Index).Select(n => n.Id).ToHashSet();
         // Membership takes effect when applied, one change at a time: the entry committed under the configuration the
         // applying node holds now or the one before it.
         if (!DurableOnQuorum(node.Config, holders) && !DurableOnQuorum(node.PreviousConfig, holders))

@@ -18,7 +18,7 @@ var unsafeAck = args.Contains("--unsafe-ack");
 
 var violations = 0;
 var failedSeeds = new List<ulong>();
-long writes = 0, reads = 0, unknown = 0, leaders = 0, crashes = 0, changes = 0, undecided = 0;
+long writes = 0, reads = 0, unknown = 0, leaders = 0, crashes = 0, changes = 0, undecided = 0, snapshots = 0;
 var watch = Stopwatch.StartNew();
 var lockObj = new object();
 var seedList = Enumerable.Range(0, seeds).Select(i => first + (ulong)i).ToList();
@@ -35,6 +35,7 @@ Parallel.ForEach(seedList, new ParallelOptions { MaxDegreeOfParallelism = trace 
         leaders += result.Stats.LeadersElected;
         crashes += result.Stats.Crashes;
         changes += result.Stats.MembershipChanges;
+        snapshots += result.Stats.SnapshotsInstalled;
         if (result.Stats.Linearizability == Lux.Raft.Simulation.Linearizability.CheckOutcome.Unknown) undecided++;
         if (!result.Ok)
         {
@@ -50,6 +51,6 @@ Parallel.ForEach(seedList, new ParallelOptions { MaxDegreeOfParallelism = trace 
     }
 });
 Console.WriteLine($"simulation: {seeds} seeds from {first}, {steps} steps each, {violations} violations in {failedSeeds.Count} seeds; " +
-    $"{leaders} leaders elected, {crashes} crashes, {changes} membership changes, {writes} writes acknowledged, {unknown} unknown, {reads} reads; linearizability undecided (search budget) in {undecided} seeds; {watch.Elapsed.TotalSeconds:F1} s");
+    $"{leaders} leaders elected, {crashes} crashes, {changes} membership changes, {snapshots} snapshots installed, {writes} writes acknowledged, {unknown} unknown, {reads} reads; linearizability undecided (search budget) in {undecided} seeds; {watch.Elapsed.TotalSeconds:F1} s");
 if (failedSeeds.Count > 0) Console.WriteLine("failed seeds: " + string.Join(" ", failedSeeds.Order()));
 return failedSeeds.Count == 0 ? 0 : 1;

@@ -55,10 +55,34 @@ internal sealed class SimNode(ulong id)
         Applied = 0;
         Config = Bootstrap;
         PreviousConfig = Bootstrap;
+        IncomingSnapshots.Clear();
         WaitingWrites.Clear();
         WaitingReads.Clear();
         ConfirmedReads.Clear();
     }
 
     public KvOutput Apply(Entry entry) => KvCommand.Apply(State, entry.Data.Span);
+
+    /// <summary>The state machine's snapshot at the disk's snapshot point; durable like the disk.</summary>
+    public byte[] SnapshotData { get; set; } = [];
+
+    /// <summary>Recent snapshots by index, so a Snapshot message built before a newer compaction still finds its data.</summary>
+    public Dictionary<ulong, byte[]> SnapshotHistory { get; } = [];
+
+    /// <summary>Snapshot data that arrived with a Snapshot message, by (index, term), until the host installs it.</summary>
+    public Dictionary<(ulong Index, ulong Term), byte[]> IncomingSnapshots { get; } = [];
+
+    public byte[] SerializeState() =>
+        System.Text.Encoding.UTF8.GetBytes(string.Join('\n', State.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value)));
+
+    public void RestoreState(byte[] data)
+    {
+        State.Clear();
+        if (data.Length == 0) return;
+        foreach (var line in System.Text.Encoding.UTF8.GetString(data).Split('\n'))
+        {
+            var at = line.IndexOf('=', StringComparison.Ordinal);
+            State[line[..at]] = line[(at + 1)..];
+        }
+    }
 }

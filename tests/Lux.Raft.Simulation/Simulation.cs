@@ -11,7 +11,7 @@ public sealed record SimulationResult(ulong Seed, IReadOnlyList<string> Violatio
 /// <summary>What happened in a run, for the summary line.</summary>
 public sealed record SimulationStats(
     int LeadersElected, ulong CommittedIndex, int WritesAcknowledged, int WritesUnknown, int ReadsServed,
-    int Crashes, int Partitions, int MembershipChanges, long MessagesDelivered, long MessagesDropped, CheckOutcome Linearizability);
+    int Crashes, int Partitions, int MembershipChanges, int SnapshotsSent, int SnapshotsInstalled, long MessagesDelivered, long MessagesDropped, CheckOutcome Linearizability);
 
 /// <summary>
 /// A deterministic simulation of a Raft cluster: replicas on a virtual clock, a network that drops, duplicates,
@@ -38,7 +38,7 @@ public sealed partial class Simulation
     private double _duplicateRate;
     private long _healedAt = long.MaxValue;
     private bool _clientsStopped;
-    private int _membershipChanges, _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions;
+    private int _snapshotsSent, _snapshotsInstalled, _membershipChanges, _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions;
     private long _delivered, _dropped;
     private long _partitionEndsAt = -1;
     private bool _acknowledgedAfterHeal;
@@ -119,7 +119,7 @@ public sealed partial class Simulation
     }
 
     private SimulationStats Stats(CheckOutcome linearizability) => new(_checker.LeadersElected, _checker.MaxApplied,
-        _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions, _membershipChanges, _delivered, _dropped, linearizability);
+        _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions, _membershipChanges, _snapshotsSent, _snapshotsInstalled, _delivered, _dropped, linearizability);
 
     private void Schedule(long at, Action action) => _events.Enqueue(action, (at, _seq++));
 
@@ -134,6 +134,13 @@ public sealed partial class Simulation
         _now = end;
     }
 
+    private sealed class TraceLogger(Simulation simulation) : IRaftLogger
+    {
+        public void Info(ulong replicaId, string message) => simulation.Trace($"raft {replicaId}: {message}");
+
+        public void Warning(ulong replicaId, string message) => simulation.Trace($"raft {replicaId} warning: {message}");
+    }
+
     private void Trace(string text)
     {
         if (_options.Trace) Console.WriteLine($"[{_now,7}] {text}");
@@ -141,8 +148,17 @@ public sealed partial class Simulation
 
     private void Start(SimNode node)
     {
+        var snapshot = node.Disk.Snapshot;
+        if (!snapshot.IsEmpty)
+        {
+            // The state machine resumes from the durable snapshot and replays the log after it.
+            node.RestoreState(node.SnapshotData);
+            node.Applied = snapshot.Index;
+            node.Config = node.PreviousConfig = snapshot.ConfState;
+        }
         var raft = new RawNode(new RaftOptions
         {
+            Applied = snapshot.Index,
             Id = node.Id,
             Storage = node.Disk,
             ElectionTick = _options.ElectionTick,
@@ -150,6 +166,7 @@ public sealed partial class Simulation
             Seed = _options.Seed * 31 + (ulong)node.Epoch,
             MaxSizePerMessage = 4096,
             MaxInflightMessages = 8,
+            Logger = _options.Trace ? new TraceLogger(this) : NullRaftLogger.Instance,
         });
         node.Raft = raft;
         var epoch = node.Epoch;
@@ -217,6 +234,17 @@ public sealed partial class Simulation
 
     private void Persist(SimNode node, Ready ready)
     {
+        if (ready.Snapshot is { } snapshot && node.IncomingSnapshots.Remove((snapshot.Index, snapshot.Term), out var data))
+        {
+            node.Disk.ApplySnapshot(snapshot);
+            node.SnapshotData = data;
+            node.SnapshotHistory[snapshot.Index] = data;
+            node.RestoreState(data);
+            node.Applied = snapshot.Index;
+            node.PreviousConfig = node.Config = snapshot.ConfState;
+            _snapshotsInstalled++;
+            Trace($"node {node.Id} installs snapshot {snapshot.Index}/{snapshot.Term}");
+        }
         _checker.OnPersist(_now, node, ready.Entries);
         node.Disk.Append(ready.Entries);
         if (ready.HardState is { } hs) node.Disk.SetHardState(hs);
@@ -229,6 +257,19 @@ public sealed partial class Simulation
         Apply(node, ready);
         node.InFlight = null;
         node.Raft!.Advance();
+        MaybeCompact(node);
+    }
+
+    /// <summary>Now and then a replica snapshots its state machine at the applied index and drops most of the log before it.</summary>
+    private void MaybeCompact(SimNode node)
+    {
+        if (!_options.Snapshots || node.Applied < node.Disk.FirstIndex + (ulong)_options.CompactThreshold || !_random.Chance(0.2)) return;
+        var snapshot = node.Disk.CreateSnapshot(node.Applied, node.Config);
+        node.SnapshotData = node.SerializeState();
+        node.SnapshotHistory[snapshot.Index] = node.SnapshotData;
+        foreach (var old in node.SnapshotHistory.Keys.Where(i => i + 2000 < snapshot.Index).ToList()) node.SnapshotHistory.Remove(old);
+        node.Disk.Compact(snapshot.Index - (ulong)_random.Next(Math.Min(20, (int)(snapshot.Index - node.Disk.FirstIndex) + 1)));
+        Trace($"node {node.Id} snapshots at {snapshot.Index} and compacts to {node.Disk.FirstIndex}");
     }
 
     private void Apply(SimNode node, Ready ready)
@@ -271,6 +312,11 @@ public sealed partial class Simulation
     {
         foreach (var m in messages)
         {
+            if (m.Type == MessageType.Snapshot)
+            {
+                DeliverSnapshot(from, m);
+                continue;
+            }
             if (_blocked.Contains((m.From, m.To)))
             {
                 _dropped++;
@@ -286,6 +332,32 @@ public sealed partial class Simulation
             Deliver(m, _now + 1 + _random.Next(_options.MaxMessageDelay));
             if (_random.Chance(_duplicateRate)) Deliver(m, _now + 1 + _random.Next(_options.MaxMessageDelay * 3));
         }
+    }
+
+    /// <summary>A snapshot travels with its data (a few ticks, like a chunked transfer); the sender learns whether it arrived.</summary>
+    private void DeliverSnapshot(SimNode from, Message m)
+    {
+        var meta = m.Snapshot!;
+        if (!from.SnapshotHistory.TryGetValue(meta.Index, out var data)) data = meta.Index == from.Disk.Snapshot.Index ? from.SnapshotData : [];
+        var epoch = from.Epoch;
+        _snapshotsSent++;
+        Schedule(_now + 1 + _random.Next(_options.MaxMessageDelay * 4), () =>
+        {
+            var target = _nodes[(int)m.To - 1];
+            var delivered = !_blocked.Contains((m.From, m.To)) && target.Raft is not null && !_random.Chance(_dropRate);
+            Trace($"snapshot {meta.Index}/{meta.Term} {m.From}->{m.To} {(delivered ? "delivered" : "lost")}");
+            if (delivered)
+            {
+                target.IncomingSnapshots[(meta.Index, meta.Term)] = data;
+                target.Raft!.Step(m);
+                Pump(target);
+            }
+            if (from.Epoch == epoch && from.Raft is { } sender)
+            {
+                sender.ReportSnapshot(m.To, delivered);
+                Pump(from);
+            }
+        });
     }
 
     private void Deliver(Message m, long at) => Schedule(at, () =>

@@ -28,6 +28,12 @@ public sealed record SimulationOptions
     /// <summary>Whether the nemesis also changes membership: adds learners, promotes, removes, replaces a majority jointly.</summary>
     public bool MembershipChanges { get; init; } = true;
 
+    /// <summary>Whether replicas snapshot their state machine and compact their logs now and then (so lagging replicas get snapshots).</summary>
+    public bool Snapshots { get; init; } = true;
+
+    /// <summary>Applied entries beyond the first log index after which a replica may compact.</summary>
+    public int CompactThreshold { get; init; } = 100;
+
     /// <summary>Ticks allowed after healing for a leader to be elected and a write to commit.</summary>
     public int LivenessTicks { get; init; } = 300;
 
