@@ -36,7 +36,7 @@ Parallel.ForEach(seedList, new ParallelOptions { MaxDegreeOfParallelism = trace 
         crashes += result.Stats.Crashes;
         changes += result.Stats.MembershipChanges;
         snapshots += result.Stats.SnapshotsInstalled;
-        if (result.Stats.Linearizability == Lux.Raft.Simulation.Linearizability.CheckOutcome.Unknown) undecided++;
+        if (result.Ok && result.Stats.Linearizability == Lux.Raft.Simulation.Linearizability.CheckOutcome.Unknown) undecided++;
         if (!result.Ok)
         {
             violations += result.Violations.Count;

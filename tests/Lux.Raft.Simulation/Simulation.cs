@@ -86,6 +86,8 @@ public sealed partial class Simulation
             if (_options.Faults) Nemesis();
             RunClients();
             RunUntil((step + 1L) * units);
+            // The first broken invariant fails the seed; what follows a broken state says nothing more.
+            if (_checker.Violations.Count > 0) return new SimulationResult(_options.Seed, _checker.Violations, Stats(CheckOutcome.Unknown));
         }
 
         Heal();
@@ -109,6 +111,9 @@ public sealed partial class Simulation
             RunUntil(_now + units);
         }
 
+        // A run that already broke an invariant has failed; searching its (likely broken) history would only burn
+        // the checker's budget.
+        if (_checker.Violations.Count > 0) return new SimulationResult(_options.Seed, _checker.Violations, Stats(CheckOutcome.Unknown));
         var verdict = LinearizabilityChecker.CheckKv(_history);
         if (verdict.Outcome == CheckOutcome.NotLinearizable)
         {
