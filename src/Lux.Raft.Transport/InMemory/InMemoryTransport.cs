@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Threading.Channels;
 using Lux.Raft;
+using Lux.Raft.Transport.Sessions;
 
 namespace Lux.Raft.Transport.InMemory;
 
@@ -80,23 +80,50 @@ public sealed class InMemoryTransport : IPeerTransport
         if (snapshotMessage.Type != MessageType.Snapshot) throw new ArgumentException("a snapshot is sent with a Snapshot message", nameof(snapshotMessage));
         var target = Volatile.Read(ref _state) < 2 ? _network.Find(peer) : null;
         if (target is null) throw new PeerChannelException($"peer '{peer}' is unreachable");
-        // The pipe's pause threshold is the flow-control window: the copy below waits while the receiver has not read.
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: _snapshotWindow, resumeWriterThreshold: _snapshotWindow / 2, useSynchronizationContext: false));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
-        var receiving = target.ReceiveSnapshotAsync(NodeId, partitionId, snapshotMessage, pipe.Reader, linked.Token);
+        // The same credit-based flow control as on the wire: the sender reads no further than the receiver has room for.
+        var credit = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        long granted = _snapshotWindow;
+        await using var stream = new SnapshotReceiveStream(_snapshotWindow, ChunkSize, bytes =>
+        {
+            Interlocked.Add(ref granted, (long)bytes);
+            credit.Writer.TryWrite(true);
+        });
+        var receiving = target.ReceiveSnapshotAsync(NodeId, partitionId, snapshotMessage, stream, linked.Token);
+        var buffer = new byte[ChunkSize];
+        long sent = 0;
         try
         {
-            await data.CopyToAsync(pipe.Writer, linked.Token).ConfigureAwait(false);
-            await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            while (!receiving.IsCompleted)
+            {
+                var room = Interlocked.Read(ref granted) - sent;
+                if (room <= 0)
+                {
+                    await Task.WhenAny(credit.Reader.WaitToReadAsync(linked.Token).AsTask(), receiving).ConfigureAwait(false);
+                    credit.Reader.TryRead(out _);
+                    linked.Token.ThrowIfCancellationRequested();
+                    continue;
+                }
+                var n = await data.ReadAsync(buffer.AsMemory(0, (int)Math.Min(room, buffer.Length)), linked.Token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    stream.Complete((ulong)sent);
+                    break;
+                }
+                stream.Append(new System.Buffers.ReadOnlySequence<byte>(buffer, 0, n));
+                sent += n;
+            }
         }
         catch (Exception e)
         {
-            await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
+            stream.Fault(e);
             await receiving.ConfigureAwait(false);
             throw;
         }
         if (!await receiving.ConfigureAwait(false)) throw new PeerChannelException($"peer '{peer}' failed to take the snapshot of partition {partitionId}");
     }
+
+    private const int ChunkSize = 64 * 1024;
 
     /// <inheritdoc />
     public async ValueTask StopAsync(CancellationToken cancellationToken)
@@ -121,21 +148,18 @@ public sealed class InMemoryTransport : IPeerTransport
         _stop.Dispose();
     }
 
-    private async Task<bool> ReceiveSnapshotAsync(string from, ulong partitionId, Message message, PipeReader data, CancellationToken ct)
+    private async Task<bool> ReceiveSnapshotAsync(string from, ulong partitionId, Message message, Stream data, CancellationToken ct)
     {
-        await using var stream = data.AsStream();
+        // Off the sender's call stack, as a real receiver runs on its own side of the wire.
+        await Task.Yield();
         try
         {
-            await _handler.OnSnapshotAsync(from, partitionId, message, stream, ct).ConfigureAwait(false);
+            await _handler.OnSnapshotAsync(from, partitionId, message, data, ct).ConfigureAwait(false);
             return true;
         }
         catch (Exception)
         {
             return false;
-        }
-        finally
-        {
-            await data.CompleteAsync().ConfigureAwait(false);
         }
     }
 

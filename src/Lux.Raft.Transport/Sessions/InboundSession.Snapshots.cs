@@ -27,7 +27,7 @@ internal sealed partial class InboundSession
                 PostControl(FrameType.SnapshotResult, partitionId, streamId, (ulong)SnapshotStatus.Busy);
                 return;
             }
-            stream = new SnapshotReceiveStream(window, grant => PostControl(FrameType.SnapshotCredit, partitionId, streamId, grant));
+            stream = new SnapshotReceiveStream(window, _transport.Options.SnapshotChunkSize, grant => PostControl(FrameType.SnapshotCredit, partitionId, streamId, grant));
             _streams.Add(streamId, (partitionId, stream));
         }
         PostControl(FrameType.SnapshotCredit, partitionId, streamId, (ulong)window);

@@ -18,7 +18,8 @@ internal sealed partial class OutboundPeer
         var heartbeats = new List<(ulong PartitionId, Message Message)>();
         while (true)
         {
-            await _queue.WaitAsync(ct).ConfigureAwait(false);
+            // Items queued before this session existed woke the connection loop, not this one: look before waiting.
+            if (_queue.Count == 0 && !_stopping) await _queue.WaitAsync(ct).ConfigureAwait(false);
             var items = _queue.TakeAll();
             var next = 0;
             try
@@ -146,7 +147,7 @@ internal sealed partial class OutboundPeer
         }
         finally
         {
-            if (item.Buffer is { } buffer) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            if (item.Buffer is { } buffer) sender.ReturnBuffer(buffer);
         }
     }
 
@@ -178,7 +179,7 @@ internal sealed partial class OutboundPeer
             }
             else
             {
-                if (item.Buffer is { } buffer) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                if (item.Buffer is { } buffer) item.Snapshot!.ReturnBuffer(buffer);
                 item.Snapshot?.Fail(new PeerChannelException($"connection to '{Peer}' lost"));
             }
         }

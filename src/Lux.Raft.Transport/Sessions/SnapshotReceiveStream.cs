@@ -14,6 +14,7 @@ internal sealed class SnapshotReceiveStream : Stream
     private readonly Queue<(byte[] Buffer, int Length)> _chunks = new();
     private readonly int _window;
     private readonly Action<ulong> _grant;
+    private readonly ChunkPool _buffers;
     private int _headOffset;
     private long _received;
     private long _granted;
@@ -24,8 +25,9 @@ internal sealed class SnapshotReceiveStream : Stream
     private Exception? _fault;
     private TaskCompletionSource? _waiter;
 
-    public SnapshotReceiveStream(int window, Action<ulong> grant)
+    public SnapshotReceiveStream(int window, int chunkSize, Action<ulong> grant)
     {
+        _buffers = new ChunkPool(chunkSize);
         _window = window;
         _grant = grant;
         _granted = window;
@@ -44,7 +46,7 @@ internal sealed class SnapshotReceiveStream : Stream
             if (_received + length > _granted) throw new ProtocolViolationException($"snapshot chunk beyond the granted window ({_received + length} > {_granted})");
             _received += length;
             if (_closed || length == 0) return;
-            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            var buffer = length <= _buffers.ChunkSize ? _buffers.Rent() : ArrayPool<byte>.Shared.Rent(length);
             data.CopyTo(buffer);
             _chunks.Enqueue((buffer, length));
             WakeLocked();
@@ -119,7 +121,7 @@ internal sealed class SnapshotReceiveStream : Stream
             if (_headOffset == head.Length)
             {
                 _chunks.Dequeue();
-                ArrayPool<byte>.Shared.Return(head.Buffer);
+                _buffers.Return(head.Buffer);
                 _headOffset = 0;
             }
         }
@@ -162,6 +164,7 @@ internal sealed class SnapshotReceiveStream : Stream
             {
                 _closed = true;
                 while (_chunks.TryDequeue(out var chunk)) ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                _buffers.Dispose();
                 WakeLocked();
             }
         }

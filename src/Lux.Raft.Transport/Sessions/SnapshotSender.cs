@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Threading.Channels;
 using Lux.Raft;
 using Lux.Raft.Transport.Codec;
@@ -14,6 +13,7 @@ internal sealed class SnapshotSender(ulong streamId, ulong partitionId, Message 
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly TaskCompletionSource<SnapshotStatus> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChunkPool _buffers = new(chunkSize);
     private long _granted;
     private long _sent;
 
@@ -29,6 +29,9 @@ internal sealed class SnapshotSender(ulong streamId, ulong partitionId, Message 
     public bool IsFinished => _result.Task.IsCompleted;
 
     public long BytesSent => _sent;
+
+    /// <summary>Gives back a chunk buffer once its frame is written or dropped.</summary>
+    public void ReturnBuffer(byte[] buffer) => _buffers.Return(buffer);
 
     public void AddCredit(ulong bytes)
     {
@@ -64,7 +67,7 @@ internal sealed class SnapshotSender(ulong streamId, ulong partitionId, Message 
                     continue;
                 }
                 var size = (int)Math.Min(chunkSize, available);
-                var buffer = ArrayPool<byte>.Shared.Rent(size);
+                var buffer = _buffers.Rent();
                 int read;
                 try
                 {
@@ -72,12 +75,12 @@ internal sealed class SnapshotSender(ulong streamId, ulong partitionId, Message 
                 }
                 catch
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _buffers.Return(buffer);
                     throw;
                 }
                 if (read == 0)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _buffers.Return(buffer);
                     queue.EnqueueSnapshotFrame(OutboundItem.ForSnapshot(this, FrameType.SnapshotEnd, null, 0));
                     break;
                 }
@@ -90,7 +93,14 @@ internal sealed class SnapshotSender(ulong streamId, ulong partitionId, Message 
             queue.EnqueueSnapshotFrame(OutboundItem.ForSnapshot(this, FrameType.SnapshotAbort));
             throw;
         }
-        return await _result.Task.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await _result.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _buffers.Dispose();
+        }
     }
 
     private async ValueTask<int> ReadUpToAsync(byte[] buffer, int size, CancellationToken ct)

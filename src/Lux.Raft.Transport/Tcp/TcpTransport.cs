@@ -19,6 +19,7 @@ public sealed class TcpTransport : PeerChannelTransport
 {
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
+    private EndPoint? _localEndPoint;
 
     /// <summary>Creates the transport; <see cref="PeerChannelTransport.StartAsync"/> starts listening.</summary>
     public TcpTransport(PeerChannelOptions options, IPeerDirectory directory, IRaftMessageHandler handler,
@@ -28,7 +29,7 @@ public sealed class TcpTransport : PeerChannelTransport
     }
 
     /// <inheritdoc />
-    public override EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
+    public override EndPoint? LocalEndPoint => _localEndPoint;
 
     private protected override string SecurityDescription =>
         (Options.Certificate is null ? "plain TCP" : "mutual TLS") + (Options.ClusterSecret is null ? "" : " + cluster-secret handshake");
@@ -49,6 +50,7 @@ public sealed class TcpTransport : PeerChannelTransport
             throw;
         }
         _listener = listener;
+        _localEndPoint = listener.LocalEndPoint;
         _acceptLoop = Task.Run(() => AcceptLoopAsync(listener));
         return ValueTask.CompletedTask;
     }
