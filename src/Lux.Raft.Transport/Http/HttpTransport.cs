@@ -120,8 +120,8 @@ public sealed class HttpTransport : PeerChannelTransport
 
     private protected override async ValueTask StopListeningAsync(CancellationToken cancellationToken)
     {
-        // Kestrel waits for open requests, and each peer stream is one: end them first, then the server.
-        foreach (var session in Sessions) session.Abort("the transport stopped");
+        // Kestrel waits for open requests, and each peer stream is one: say goodbye on them first, then stop the server.
+        await Task.WhenAll(Sessions.Select(s => s.StopAsync(cancellationToken))).ConfigureAwait(false);
         if (_app is not null) await _app.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -145,9 +145,17 @@ public sealed class HttpTransport : PeerChannelTransport
         context.Response.ContentType = ContentType;
         // Send the headers now: the client waits for them before it reads replies, and the handshake needs replies.
         await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         var link = new PeerLink(context.Request.BodyReader, context.Response.BodyWriter, remote, context.Connection.ClientCertificate,
             context.Abort, () => ValueTask.CompletedTask);
         await ServeInboundAsync(link).ConfigureAwait(false);
+    }
+
+    private static async Task<Stream> ResponseStreamAsync(Task<HttpResponseMessage> sending, string peer, CancellationToken ct)
+    {
+        var response = await sending.WaitAsync(ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK) throw new PeerChannelException($"peer '{peer}' answered {(int)response.StatusCode}");
+        return await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
     }
 
     private protected override async ValueTask<PeerLink> ConnectAsync(string peer, EndPoint endPoint, CancellationToken cancellationToken)
@@ -168,34 +176,35 @@ public sealed class HttpTransport : PeerChannelTransport
             Content = content,
         };
         var abort = CancellationTokenSource.CreateLinkedTokenSource(HardStopToken);
-        HttpResponseMessage? response = null;
+        Task<HttpResponseMessage>? sending = null;
         try
         {
-            var sending = _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, abort.Token);
-            response = await sending.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.OK) throw new PeerChannelException($"peer '{peer}' answered {(int)response.StatusCode}");
-            var requestStream = await content.RequestStream.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var responseStream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var owned = response;
+            sending = _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, abort.Token);
+            // The request stream is handed over once the headers are queued; they leave with the first flush of the body,
+            // which is the handshake's Hello. Only then can the response come.
+            var first = await Task.WhenAny(content.RequestStream, sending).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (first == sending) await ResponseStreamAsync(sending, peer, CancellationToken.None).ConfigureAwait(false);
+            var requestStream = await content.RequestStream.ConfigureAwait(false);
+            var responseStream = new DeferredReadStream(ct => ResponseStreamAsync(sending, peer, ct));
             return new PeerLink(
                 PipeReader.Create(responseStream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096)),
                 PipeWriter.Create(requestStream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true)),
                 uri.ToString(), null,
                 () => abort.Cancel(),
-                () =>
+                async () =>
                 {
                     content.Complete();
-                    owned.Dispose();
+                    await responseStream.DisposeAsync().ConfigureAwait(false);
+                    if (sending.IsCompletedSuccessfully) sending.Result.Dispose();
                     request.Dispose();
                     abort.Dispose();
-                    return ValueTask.CompletedTask;
                 });
         }
         catch
         {
             await abort.CancelAsync().ConfigureAwait(false);
             content.Complete();
-            response?.Dispose();
+            if (sending is { IsCompletedSuccessfully: true }) sending.Result.Dispose();
             request.Dispose();
             abort.Dispose();
             throw;

@@ -143,7 +143,7 @@ internal sealed partial class OutboundPeer
                 _transport.ReportPeerUnreachable(Peer);
                 var delay = BackoffDelay(attempt++);
                 if (wasConnected) Log.OutboundLost(_transport.Logger, Peer, failure.Message);
-                Log.ConnectFailed(_transport.Logger, failure is PeerChannelException or IOException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException or AuthenticationRefusedException or System.Net.Http.HttpRequestException ? null : failure, Peer,
+                Log.ConnectFailed(_transport.Logger, failure, Peer,
                     (long)delay.TotalMilliseconds);
                 await Task.Delay(delay, stop).ConfigureAwait(false);
                 _state = PeerState.Idle;

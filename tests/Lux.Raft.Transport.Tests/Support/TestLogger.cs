@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace Lux.Raft.Transport.Tests.Support;
 
 /// <summary>Captures log lines (the last few thousand, and a count per event id) so tests can assert on them.</summary>
-public sealed class TestLoggerFactory(ITestOutputHelper? output = null, LogLevel echoLevel = LogLevel.Warning) : ILoggerFactory, ILoggerProvider
+public sealed class TestLoggerFactory(ITestOutputHelper? output = null, LogLevel? echoLevel = null) : ILoggerFactory, ILoggerProvider
 {
     private const int Keep = 4096;
+    private static readonly LogLevel EchoDefault = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("LUX_TEST_LOG"), out var l) ? l : LogLevel.Warning;
     private readonly ConcurrentQueue<(LogLevel Level, int EventId, string Text)> _lines = new();
     private readonly ConcurrentDictionary<int, int> _counts = new();
     private int _echoed;
@@ -30,11 +31,11 @@ public sealed class TestLoggerFactory(ITestOutputHelper? output = null, LogLevel
         _counts.AddOrUpdate(id.Id, 1, (_, n) => n + 1);
         _lines.Enqueue((level, id.Id, text));
         while (_lines.Count > Keep) _lines.TryDequeue(out _);
-        if (Echo && output is not null && level >= echoLevel && Interlocked.Increment(ref _echoed) <= 200)
+        if (Echo && output is not null && level >= (echoLevel ?? EchoDefault) && Interlocked.Increment(ref _echoed) <= 200)
         {
             try
             {
-                output.WriteLine($"[{level}] {text}");
+                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} [{level}] {text}");
             }
             catch (InvalidOperationException)
             {

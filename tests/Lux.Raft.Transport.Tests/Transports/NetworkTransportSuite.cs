@@ -66,6 +66,8 @@ public abstract class NetworkTransportSuite(ITestOutputHelper output) : Transpor
         var heartbeats = Enumerable.Range(1, 1000).Select(p => ((ulong)p, Messages.Heartbeat((ulong)p))).ToArray();
         Assert.True(a.TrySend("b", heartbeats));
         await Wait.Until(() => bHandler.Count == 1001, "1000 heartbeats delivered");
+        // The sender counts a flush once it completes, which may be just after the receiver has the frame.
+        await Wait.Until(() => a.Statistics.HeartbeatBatchesSent >= 1, "the sender counted its flush");
 
         Assert.Equal(1, a.Statistics.FramesSent - framesSent);
         Assert.Equal(1, b.Statistics.FramesReceived - framesReceived);
