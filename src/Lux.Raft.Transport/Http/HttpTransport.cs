@@ -198,6 +198,11 @@ public sealed class HttpTransport : PeerChannelTransport
                     if (sending.IsCompletedSuccessfully) sending.Result.Dispose();
                     request.Dispose();
                     abort.Dispose();
+                },
+                () =>
+                {
+                    content.Complete();
+                    return ValueTask.CompletedTask;
                 });
         }
         catch

@@ -207,6 +207,16 @@ internal sealed partial class OutboundPeer
         try
         {
             await WriteLoopAsync(link, epoch, supervision.Token).ConfigureAwait(false);
+            // Goodbye is flushed: end our direction and give the peer a moment to read it all and close, so closing
+            // here cannot cut off frames still in transit (an HTTP/2 stream reset would discard them).
+            await link.HalfCloseAsync().ConfigureAwait(false);
+            try
+            {
+                await control.WaitAsync(_options.ConnectTimeout, stop).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+            }
             return true;
         }
         catch (OperationCanceledException) when (!stop.IsCancellationRequested)

@@ -7,7 +7,8 @@ namespace Lux.Raft.Transport.Sessions;
 /// One duplex byte stream between two silos, whatever carries it: a TCP socket (maybe under TLS) or an HTTP/2 request
 /// whose request body flows one way and response body the other. Sessions speak frames over it and know nothing else.
 /// </summary>
-internal sealed class PeerLink(PipeReader input, PipeWriter output, string remote, X509Certificate? remoteCertificate, Action abort, Func<ValueTask> close) : IAsyncDisposable
+internal sealed class PeerLink(PipeReader input, PipeWriter output, string remote, X509Certificate? remoteCertificate, Action abort, Func<ValueTask> close,
+    Func<ValueTask>? halfClose = null) : IAsyncDisposable
 {
     private int _closed;
 
@@ -29,6 +30,19 @@ internal sealed class PeerLink(PipeReader input, PipeWriter output, string remot
             abort();
         }
         catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Ends this side's direction after the last flush, so the peer reads everything and closes its side.</summary>
+    public async ValueTask HalfCloseAsync()
+    {
+        if (halfClose is null) return;
+        try
+        {
+            await halfClose().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
         }
     }

@@ -169,7 +169,12 @@ public sealed class TcpTransport : PeerChannelTransport
             return new PeerLink(
                 PipeReader.Create(owned, new StreamPipeReaderOptions(bufferSize: Options.Tcp.ReceiveBufferSize, minimumReadSize: 4096)),
                 PipeWriter.Create(owned, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024)),
-                endPoint.ToString() ?? peer, (owned as SslStream)?.RemoteCertificate, () => AbortSocket(socket), () => owned.DisposeAsync());
+                endPoint.ToString() ?? peer, (owned as SslStream)?.RemoteCertificate, () => AbortSocket(socket), () => owned.DisposeAsync(),
+                () =>
+                {
+                    socket.Shutdown(SocketShutdown.Send);
+                    return ValueTask.CompletedTask;
+                });
         }
         catch
         {
