@@ -3,6 +3,7 @@ using Lux.Benchmarks;
 // One scenario per run; each prints one JSON line per measured point (see docs/performance.md).
 var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["transport"] = Lux.Benchmarks.Scenarios.TransportScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

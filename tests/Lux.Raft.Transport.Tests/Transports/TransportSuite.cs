@@ -171,7 +171,8 @@ public abstract class TransportSuite(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_large_snapshot_streams_through_with_bounded_memory()
     {
-        const long size = 256L * 1024 * 1024;
+        // 64 MiB here, beside other tests; SnapshotMemoryTests streams 256 MiB alone and checks the process's allocations.
+        const long size = 64L * 1024 * 1024;
         var source = new GeneratedStream(size, seed: 7);
         long maxAhead = 0;
         uint receivedCrc = Codec.Crc32CState.Seed;
@@ -194,17 +195,13 @@ public abstract class TransportSuite(ITestOutputHelper output) : IAsyncLifetime
         await Node("b", b);
         var snapshot = new Message { Type = MessageType.Snapshot, To = 2, From = 1, Term = 4, Snapshot = new SnapshotMetadata(1000, 4, ConfState.OfVoters(1, 2, 3)) };
 
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         await Wait.For(a.SendSnapshotAsync("b", 12, snapshot, source, CancellationToken.None).AsTask(), "snapshot sent", TimeSpan.FromMinutes(2));
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
         Assert.Equal(size, received);
         Assert.Equal(Lux.Raft.Transport.Codec.Crc32C.Finish(source.Crc), Lux.Raft.Transport.Codec.Crc32C.Finish(receivedCrc));
-        Output.WriteLine($"sender read ahead of the receiver by at most {maxAhead / 1024} KiB; allocated {allocated / (1024 * 1024)} MiB in the process");
+        Output.WriteLine($"sender read ahead of the receiver by at most {maxAhead / 1024} KiB");
         // The sender may be ahead by the flow-control window plus what sits in buffers, never by a large part of the snapshot.
         Assert.True(maxAhead <= 8L * 1024 * 1024, $"sender ran {maxAhead} bytes ahead");
-        // Other tests run beside this one, so the process-wide figure is loose; holding the snapshot whole would cost at least 256 MiB.
-        Assert.True(allocated < size / 2, $"allocated {allocated} bytes while streaming {size}");
     }
 
     [Fact]
