@@ -3,8 +3,16 @@ namespace Lux.Raft.Transport;
 /// <summary>Running counters of one transport; read them any time, from any thread.</summary>
 public sealed class TransportStatistics
 {
-    internal long framesSent, framesReceived, bytesSent, bytesReceived, messagesSent, messagesReceived, messagesDropped,
-        reconnects, connectionsRefused, protocolErrors, heartbeatBatchesSent;
+    // Writers and readers run on different cores: the padding keeps their counters off each other's cache lines.
+    internal long framesSent, bytesSent, messagesSent, heartbeatBatchesSent;
+#pragma warning disable CS0169, IDE0051 // padding only
+    private long _pad1, _pad2, _pad3, _pad4, _pad5, _pad6, _pad7, _pad8;
+#pragma warning restore CS0169, IDE0051
+    internal long framesReceived, bytesReceived, messagesReceived;
+#pragma warning disable CS0169, IDE0051
+    private long _pad9, _pad10, _pad11, _pad12, _pad13, _pad14, _pad15, _pad16;
+#pragma warning restore CS0169, IDE0051
+    internal long messagesDropped, reconnects, connectionsRefused, protocolErrors;
 
     /// <summary>Frames written to connections.</summary>
     public long FramesSent => Interlocked.Read(ref framesSent);

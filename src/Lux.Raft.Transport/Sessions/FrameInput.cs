@@ -60,6 +60,18 @@ internal sealed class FrameInput(PipeReader reader)
         }
     }
 
+    /// <summary>True when a whole next frame is already buffered, so the next read will not wait.</summary>
+    public bool HasWholeFrameBuffered
+    {
+        get
+        {
+            if (!_holding || _buffer.Length < FrameHeader.Size) return false;
+            Span<byte> header = stackalloc byte[FrameHeader.Size];
+            _buffer.Slice(0, FrameHeader.Size).CopyTo(header);
+            return _buffer.Length - FrameHeader.Size >= System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        }
+    }
+
     /// <summary>Gives the pipe back what was consumed; call once, when done reading.</summary>
     public void Release()
     {

@@ -62,7 +62,10 @@ internal sealed partial class InboundSession
             _controlWriter = WriteControlAsync();
             while (await _input.NextAsync(_transport.Options.MaxFrameSize, _supervision.Token).ConfigureAwait(false))
             {
-                if (!Dispatch())
+                var more = Dispatch();
+                // Counters are shared with the sending side: publish once per burst of buffered frames, not per frame.
+                if (!more || _receivedFrames >= 256 || !_input.HasWholeFrameBuffered) PublishReceived();
+                if (!more)
                 {
                     reason = "peer said goodbye";
                     break;
@@ -100,6 +103,7 @@ internal sealed partial class InboundSession
         }
         finally
         {
+            PublishReceived();
             if (inHandshake) _transport.LeaveHandshake();
             FailStreams(new IOException("connection closed"));
             _control.Writer.TryComplete();
@@ -137,7 +141,7 @@ internal sealed partial class InboundSession
         if (FrameTypes.IsRaftMessage(header.Type))
         {
             var message = FrameCodec.ReadMessage(header, payload);
-            _transport.Metrics.Received(1, 1, FrameHeader.Size + header.Length);
+            Received(1, FrameHeader.Size + header.Length);
             Deliver(header.PartitionId, message);
             return true;
         }
@@ -150,7 +154,7 @@ internal sealed partial class InboundSession
                     FrameCodec.ReadHeartbeatBatch(span, batch);
                     return 0;
                 });
-                _transport.Metrics.Received(1, _batch.Count, FrameHeader.Size + header.Length);
+                Received(_batch.Count, FrameHeader.Size + header.Length);
                 foreach (var (partitionId, message) in _batch) Deliver(partitionId, message);
                 _batch.Clear();
                 return true;
@@ -169,8 +173,27 @@ internal sealed partial class InboundSession
             default:
                 throw new ProtocolViolationException($"frame type 0x{header.Type:X2} is not expected from a sending peer");
         }
-        _transport.Metrics.Received(1, 0, FrameHeader.Size + header.Length);
+        Received(0, FrameHeader.Size + header.Length);
         return true;
+    }
+
+    private int _receivedFrames;
+    private int _receivedMessages;
+    private long _receivedBytes;
+
+    private void Received(int messages, long bytes)
+    {
+        _receivedFrames++;
+        _receivedMessages += messages;
+        _receivedBytes += bytes;
+    }
+
+    private void PublishReceived()
+    {
+        if (_receivedFrames == 0) return;
+        _transport.Metrics.Received(_receivedFrames, _receivedMessages, _receivedBytes);
+        _receivedFrames = _receivedMessages = 0;
+        _receivedBytes = 0;
     }
 
     private void Deliver(ulong partitionId, Message message)

@@ -50,6 +50,17 @@ public class TransportCodecBenchmarks
         return FrameCodec.WriteMessage(_writer, 7, _append);
     }
 
+    [Benchmark(Description = "crc32c of the Append frame")]
+    public uint ChecksumAppend() => Crc32C.Compute(_appendFrame);
+
+    private readonly byte[] _body = new byte[64 * 1024];
+
+    [Benchmark(Description = "body of Append into an array")]
+    public int BodyAppend() => MessageCodec.WriteBody(_append, _body);
+
+    [Benchmark(Description = "body size of Append")]
+    public int SizeAppend() => MessageCodec.GetBodySize(_append);
+
     [Benchmark(Description = "decode Append 64x16B")]
     public Message DecodeAppend()
     {

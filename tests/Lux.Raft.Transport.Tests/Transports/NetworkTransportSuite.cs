@@ -68,6 +68,7 @@ public abstract class NetworkTransportSuite(ITestOutputHelper output) : Transpor
         await Wait.Until(() => bHandler.Count == 1001, "1000 heartbeats delivered");
         // The sender counts a flush once it completes, which may be just after the receiver has the frame.
         await Wait.Until(() => a.Statistics.HeartbeatBatchesSent >= 1, "the sender counted its flush");
+        await Wait.Until(() => b.Statistics.FramesReceived > framesReceived, "the receiver counted the frame");
 
         Assert.Equal(1, a.Statistics.FramesSent - framesSent);
         Assert.Equal(1, b.Statistics.FramesReceived - framesReceived);
