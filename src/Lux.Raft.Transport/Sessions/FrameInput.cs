@@ -60,16 +60,14 @@ internal sealed class FrameInput(PipeReader reader)
         }
     }
 
-    /// <summary>True when a whole next frame is already buffered, so the next read will not wait.</summary>
-    public bool HasWholeFrameBuffered
+    /// <summary>Takes the next frame if it is already buffered whole; never waits.</summary>
+    public bool TryNext(int maxLength)
     {
-        get
-        {
-            if (!_holding || _buffer.Length < FrameHeader.Size) return false;
-            Span<byte> header = stackalloc byte[FrameHeader.Size];
-            _buffer.Slice(0, FrameHeader.Size).CopyTo(header);
-            return _buffer.Length - FrameHeader.Size >= System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-        }
+        if (!_holding || !FrameCodec.TryReadFrame(ref _buffer, Version, maxLength, out var header, out var payload)) return false;
+        Header = header;
+        Payload = payload;
+        Volatile.Write(ref _partialSince, 0);
+        return true;
     }
 
     /// <summary>Gives the pipe back what was consumed; call once, when done reading.</summary>

@@ -60,17 +60,23 @@ internal sealed partial class InboundSession
             Log.Accepted(_transport.Logger, peer, _link.Remote);
             _transport.RegisterInbound(peer, this);
             _controlWriter = WriteControlAsync();
-            while (await _input.NextAsync(_transport.Options.MaxFrameSize, _supervision.Token).ConfigureAwait(false))
+            var maxFrame = _transport.Options.MaxFrameSize;
+            var open = true;
+            while (open && await _input.NextAsync(maxFrame, _supervision.Token).ConfigureAwait(false))
             {
-                var more = Dispatch();
-                // Counters are shared with the sending side: publish once per burst of buffered frames, not per frame.
-                if (!more || _receivedFrames >= 256 || !_input.HasWholeFrameBuffered) PublishReceived();
-                if (!more)
+                // Frames already buffered are handled in one synchronous burst; replies made meanwhile share a flush.
+                using (SendBurst.Open())
                 {
-                    reason = "peer said goodbye";
-                    break;
+                    do
+                    {
+                        open = Dispatch();
+                    }
+                    while (open && _receivedFrames < 256 && _input.TryNext(maxFrame));
                 }
+                // Counters are shared with the sending side: publish once per burst, not per frame.
+                PublishReceived();
             }
+            if (!open) reason = "peer said goodbye";
             Log.InboundClosed(_transport.Logger, _link.Remote, PeerName, reason);
         }
         catch (ProtocolViolationException e)

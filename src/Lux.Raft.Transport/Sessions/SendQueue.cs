@@ -40,7 +40,7 @@ internal sealed class SendQueue(int capacity, long maxBytes)
             _messages++;
             _bytes += weight;
         }
-        if (wasEmpty) Wake();
+        if (wasEmpty) WakeOrDefer();
         return true;
     }
 
@@ -57,7 +57,7 @@ internal sealed class SendQueue(int capacity, long maxBytes)
             _messages += messages.Length;
             _bytes += weight;
         }
-        if (wasEmpty && messages.Length > 0) Wake();
+        if (wasEmpty && messages.Length > 0) WakeOrDefer();
         return true;
     }
 
@@ -91,6 +91,12 @@ internal sealed class SendQueue(int capacity, long maxBytes)
     {
         list.Clear();
         Interlocked.CompareExchange(ref _spare, list, null);
+    }
+
+    private void WakeOrDefer()
+    {
+        if (SendBurst.Current is { } burst) burst.Defer(this);
+        else Wake();
     }
 
     /// <summary>Wakes the writer, for a reason other than new items (stop, a demand to connect).</summary>
