@@ -167,11 +167,13 @@ internal sealed partial class OutboundPeer
             await _queue.WaitAsync(stop).ConfigureAwait(false);
     }
 
+    private TimeSpan BackoffDelay(int attempt) => BackoffDelay(attempt, _options.ReconnectMinDelay, _options.ReconnectMaxDelay, Random.Shared);
+
     /// <summary>Exponential backoff with equal jitter: half the delay is fixed, half random, so peers do not retry in step.</summary>
-    private TimeSpan BackoffDelay(int attempt)
+    internal static TimeSpan BackoffDelay(int attempt, TimeSpan min, TimeSpan max, Random random)
     {
-        var ceiling = Math.Min(_options.ReconnectMaxDelay.Ticks, _options.ReconnectMinDelay.Ticks * (1L << Math.Min(attempt, 20)));
-        return TimeSpan.FromTicks(ceiling / 2 + (long)(Random.Shared.NextDouble() * (ceiling / 2)));
+        var ceiling = Math.Min(max.Ticks, min.Ticks * (1L << Math.Min(attempt, 20)));
+        return TimeSpan.FromTicks(ceiling / 2 + (long)(random.NextDouble() * (ceiling / 2)));
     }
 
     /// <summary>Runs one connection: handshake, then the writer here and the control reader beside it.</summary>
