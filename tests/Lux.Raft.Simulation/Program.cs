@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Lux.Raft.Simulation;
 
-// dotnet run --project tests/Lux.Raft.Simulation -- --seeds N [--seed S] [--steps K] [--replicas 3|5] [--trace] [--unsafe-ack]
+// dotnet run --project tests/Lux.Raft.Simulation -- --seeds N [--seed S] [--steps K] [--replicas 3|5] [--trace] [--unsafe-ack] [--no-membership] [--no-snapshots]
 static string? Option(string[] args, string name)
 {
     var i = Array.IndexOf(args, "--" + name);
@@ -15,6 +15,8 @@ var steps = int.Parse(Option(args, "steps") ?? "2000", CultureInfo.InvariantCult
 var replicasOption = Option(args, "replicas");
 var trace = args.Contains("--trace");
 var unsafeAck = args.Contains("--unsafe-ack");
+var membership = !args.Contains("--no-membership");
+var snapshotsOn = !args.Contains("--no-snapshots");
 
 var violations = 0;
 var failedSeeds = new List<ulong>();
@@ -26,7 +28,7 @@ Parallel.ForEach(seedList, new ParallelOptions { MaxDegreeOfParallelism = trace 
 {
     // Alternate cluster sizes unless one is asked for: odd seeds 3 replicas, even seeds 5.
     var replicas = replicasOption is null ? (seed % 2 == 1 ? 3 : 5) : int.Parse(replicasOption, CultureInfo.InvariantCulture);
-    var result = Simulation.Run(new SimulationOptions { Seed = seed, Steps = steps, Replicas = replicas, Trace = trace, UnsafeAcknowledgeBeforeSync = unsafeAck });
+    var result = Simulation.Run(new SimulationOptions { Seed = seed, Steps = steps, Replicas = replicas, Trace = trace, UnsafeAcknowledgeBeforeSync = unsafeAck, MembershipChanges = membership, Snapshots = snapshotsOn });
     lock (lockObj)
     {
         writes += result.Stats.WritesAcknowledged;
