@@ -54,10 +54,9 @@ public static partial class LinearizabilityChecker
             return new CheckResult(
                 CheckOutcome.Unknown,
                 undecidedKey,
-                string.Create(
-                    inv,
-                    $"Key {Quote(undecidedKey)} ({undecidedOps} operations): no verdict within the budget of {maxStepsPerKey:N0} search steps; "
-                    + $"{undecidedKeys - 1} other key(s) undecided as well, no violation found on any key."));
+                string.Create(inv, $"Key {Quote(undecidedKey)} ({undecidedOps} operations): no verdict within the budget of {maxStepsPerKey:N0} search steps")
+                + (undecidedKeys > 1 ? string.Create(inv, $", nor on {undecidedKeys - 1} other key(s)") : string.Empty)
+                + "; no violation found on any key.");
         }
 
         return new CheckResult(
