@@ -10,6 +10,12 @@ namespace Lux.Raft.Simulation.Linearizability;
 /// it is placed, not when the read it starved finally returns.
 /// </para>
 /// <para>
+/// Before the search, a read that no write can serve makes the whole history hopeless at once: each write of the value
+/// it needs was either called after the read returned or is surely overwritten before the read was called (a known
+/// write of another value ran entirely in between). Stale reads are the commonest violation, and proving one by search
+/// means exhausting every ordering of everything before it.
+/// </para>
+/// <para>
 /// Useful unknown outcomes: one that writes v is only worth trying just before an operation that needs v (a Get of v, a
 /// Cas expecting v, including unknown ones), or before a failed Cas expecting the current value; the others would
 /// otherwise be tried at every step of the search from their call on.
@@ -39,8 +45,17 @@ internal sealed class KvSearchHints : ISearchHints<string?>
     private readonly int[] _strandedMark;
     private int _generation;
 
-    public KvSearchHints(ReadOnlySpan<ModelOperation<KvInput, KvOutput>> history)
+    /// <summary>The index of an operation whose need no write can serve (see <see cref="FindStaleRead"/>), or -1.</summary>
+    public int StaleRead { get; }
+
+    private readonly bool _checkUpFront;
+
+    /// <param name="history">The history the search runs on.</param>
+    /// <param name="checkUpFront">Whether to condemn the history before the search when some read is stale or needs a
+    /// value nothing writes; without it, the search still fails, but only after finding out by itself.</param>
+    public KvSearchHints(ReadOnlySpan<ModelOperation<KvInput, KvOutput>> history, bool checkUpFront = true)
     {
+        _checkUpFront = checkUpFront;
         var n = history.Length;
         _needs = new int[n];
         _writes = new int[n];
@@ -99,6 +114,8 @@ internal sealed class KvSearchHints : ISearchHints<string?>
                 (_unknownWritersOf[_writes[i]] ??= []).Add(i);
             }
         }
+
+        StaleRead = FindStaleRead(history);
     }
 
     public void Start(ReadOnlySpan<int> unknownOperations)
@@ -139,7 +156,7 @@ internal sealed class KvSearchHints : ISearchHints<string?>
     {
         if (ReferenceEquals(previous, next) || string.Equals(previous, next, StringComparison.Ordinal))
         {
-            return NeedsWhatNobodyWrites(next);
+            return _checkUpFront && (StaleRead >= 0 || NeedsWhatNobodyWrites(next));
         }
 
         var id = previous is null ? 0 : _ids.GetValueOrDefault(previous, -1);
@@ -193,6 +210,143 @@ internal sealed class KvSearchHints : ISearchHints<string?>
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The first operation needing a value (a Get that read it, a successful Cas that expected it) that cannot be served
+    /// by any write of it, or -1; the initial absence counting as a write of null done before everything. A write W serves a need N
+    /// only if W is called before N returns and no known write of another value runs entirely after W and before N's call:
+    /// in a linearization, the last write before N must write the value N needs, and such a write would come after it.
+    /// </summary>
+    private int FindStaleRead(ReadOnlySpan<ModelOperation<KvInput, KvOutput>> history)
+    {
+        // Known writes, which surely take effect, by call time; for each suffix the earliest return, and the earliest
+        // return among writes of another value than that one, so "earliest return of a write of a value other than v
+        // called after t" is two lookups.
+        var definite = new List<(long Call, long Return, int Value)>();
+        var writersOf = new List<(long Call, long Return)>?[_needers.Length];
+        for (var i = 0; i < history.Length; i++)
+        {
+            if (_writes[i] < 0)
+            {
+                continue;
+            }
+
+            var ret = history[i].HasOutput ? history[i].Return : long.MaxValue;
+            (writersOf[_writes[i]] ??= []).Add((history[i].Call, ret));
+            if (history[i].HasOutput)
+            {
+                definite.Add((history[i].Call, ret, _writes[i]));
+            }
+        }
+
+        definite.Sort();
+        var count = definite.Count;
+        var bestReturn = new long[count + 1];
+        var bestValue = new int[count + 1];
+        var otherReturn = new long[count + 1];
+        bestReturn[count] = otherReturn[count] = long.MaxValue;
+        bestValue[count] = -1;
+        for (var k = count - 1; k >= 0; k--)
+        {
+            var (_, ret, value) = definite[k];
+            (bestReturn[k], bestValue[k], otherReturn[k]) = (bestReturn[k + 1], bestValue[k + 1], otherReturn[k + 1]);
+            if (ret < bestReturn[k])
+            {
+                if (value != bestValue[k])
+                {
+                    otherReturn[k] = bestReturn[k];
+                }
+
+                (bestReturn[k], bestValue[k]) = (ret, value);
+            }
+            else if (value != bestValue[k] && ret < otherReturn[k])
+            {
+                otherReturn[k] = ret;
+            }
+        }
+
+        var calls = definite.Select(d => d.Call).ToArray();
+        bool SurelyOverwritten(long writtenBy, int value, long neededFrom)
+        {
+            if (writtenBy == long.MaxValue)
+            {
+                return false;
+            }
+
+            var at = UpperBound(calls, writtenBy);
+            var earliest = bestValue[at] != value ? bestReturn[at] : otherReturn[at];
+            return earliest < neededFrom;
+        }
+
+        // Per value, its writers by call time with the latest return so far: the best candidate to serve a need is the
+        // writer called in time that returns last, as being overwritten surely only gets likelier the earlier a write ends.
+        var latestReturn = new long[]?[writersOf.Length];
+        var writerCalls = new long[]?[writersOf.Length];
+        for (var v = 0; v < writersOf.Length; v++)
+        {
+            if (writersOf[v] is not { } list)
+            {
+                continue;
+            }
+
+            list.Sort();
+            writerCalls[v] = list.Select(w => w.Call).ToArray();
+            latestReturn[v] = new long[list.Count];
+            var latest = long.MinValue;
+            for (var k = 0; k < list.Count; k++)
+            {
+                latest = Math.Max(latest, list[k].Return);
+                latestReturn[v]![k] = latest;
+            }
+        }
+
+        for (var i = 0; i < history.Length; i++)
+        {
+            var value = _needs[i];
+            if (value < 0)
+            {
+                continue;
+            }
+
+            var need = history[i];
+            var servedBy = value == 0 ? long.MinValue : (long?)null;
+            if (writerCalls[value] is { } wc)
+            {
+                var inTime = UpperBound(wc, need.Return);
+                if (inTime > 0)
+                {
+                    servedBy = Math.Max(servedBy ?? long.MinValue, latestReturn[value]![inTime - 1]);
+                }
+            }
+
+            if (servedBy is not { } by || SurelyOverwritten(by, value, need.Call))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The number of elements of the sorted <paramref name="sorted"/> that are at most <paramref name="value"/>.</summary>
+    private static int UpperBound(long[] sorted, long value)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
     }
 
     /// <summary>Some value is needed but is neither <paramref name="current"/> nor written by anything remaining.</summary>

@@ -8,6 +8,7 @@ public static partial class LinearizabilityChecker
 {
     private const int ShownPrefixOperations = 20;
     private const int ShownWindowOperations = 40;
+    private const long ExplanationSteps = 200_000;
 
     /// <summary>
     /// A moment in one key's history, as a position among its events (calls and known returns, sorted by time with calls
@@ -15,7 +16,7 @@ public static partial class LinearizabilityChecker
     /// </summary>
     private readonly record struct PrefixCut(int[] CallPosition, int[] ReturnPosition, int Through);
 
-    private static string Explain(IReadOnlyList<Operation> history, string key, List<int> indices, long maxSteps)
+    private static string Explain(IReadOnlyList<Operation> history, string key, List<int> indices, long maxSteps, long stepsToVerdict)
     {
         var events = new List<(long Time, int Kind, int K)>(indices.Count * 2);
         for (var k = 0; k < indices.Count; k++)
@@ -52,8 +53,6 @@ public static partial class LinearizabilityChecker
         // only makes the window reported larger, never wrong: the final cut is always one that was seen to fail.
         var lo = 0;
         var hi = returns.Count - 1;
-        SearchResult? failing = null;
-        int[] failingOrigin = [];
         while (lo < hi)
         {
             var mid = (lo + hi) / 2;
@@ -71,35 +70,24 @@ public static partial class LinearizabilityChecker
         PrefixCut? cut = null;
         if (returns.Count > 0)
         {
-            var probeCut = new PrefixCut(callPosition, returnPosition, returns[hi]);
-            if (LongestPrefix(history, indices, probeCut, maxSteps, out failingOrigin) is { } found)
+            var candidate = new PrefixCut(callPosition, returnPosition, returns[hi]);
+            if (SearchKey(history, indices, candidate, maxSteps, false, out _).Outcome == CheckOutcome.NotLinearizable)
             {
-                failing = found;
-                cut = probeCut;
+                cut = candidate;
             }
         }
 
-        failing ??= LongestPrefix(history, indices, null, maxSteps, out failingOrigin)
-            ?? SearchKey(history, indices, null, maxSteps, true, out failingOrigin);
+        SearchKey(history, indices, cut, 0, false, out _, Hints.Full, out var staleRead);
 
-        return Describe(history, key, indices, cut, events, failing, failingOrigin);
-    }
-
-    /// <summary>
-    /// A failed search of the cut history that recorded the longest linearizable prefix, or null if none failed in
-    /// budget. The hints are left out first: they abandon a branch as soon as it is doomed, which is what makes the search
-    /// fast, but the prefix a reader wants is the one that goes as far as it can before something visibly does not fit.
-    /// </summary>
-    private static SearchResult? LongestPrefix(IReadOnlyList<Operation> history, List<int> indices, PrefixCut? cut, long maxSteps, out int[] origin)
-    {
-        var plain = SearchKey(history, indices, cut, maxSteps, true, out origin, useHints: false);
-        if (plain.Outcome == CheckOutcome.NotLinearizable)
-        {
-            return plain;
-        }
-
-        var hinted = SearchKey(history, indices, cut, maxSteps, true, out origin);
-        return hinted.Outcome == CheckOutcome.NotLinearizable ? hinted : null;
+        // The prefix shown is the deepest one found, not a verdict, so its searches get a small budget. The plain search
+        // goes on until something visibly does not fit, but may get lost early in a long history; the hinted one gets far
+        // but stops as soon as a branch is doomed, which can be well before the reader sees why.
+        var budget = Math.Min(maxSteps, ExplanationSteps);
+        var plain = SearchKey(history, indices, cut, budget, true, out var plainOrigin, Hints.None);
+        var hinted = SearchKey(history, indices, cut, budget, true, out var hintedOrigin, Hints.DuringSearch);
+        return plain.Linearization.Count >= hinted.Linearization.Count
+            ? Describe(history, key, indices, cut, events, plain, plainOrigin, stepsToVerdict, staleRead)
+            : Describe(history, key, indices, cut, events, hinted, hintedOrigin, stepsToVerdict, staleRead);
     }
 
     private static string Describe(
@@ -108,12 +96,14 @@ public static partial class LinearizabilityChecker
         List<int> indices,
         PrefixCut? cut,
         List<(long Time, int Kind, int K)> events,
-        SearchResult failing,
-        int[] origin)
+        SearchResult longest,
+        int[] origin,
+        long stepsToVerdict,
+        int staleRead)
     {
         var text = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
-        text.Append(inv, $"Key {Quote(key)}: not linearizable ({indices.Count} operations on this key).").AppendLine();
+        text.Append(inv, $"Key {Quote(key)}: not linearizable ({indices.Count} operations on this key, {stepsToVerdict:N0} search steps).").AppendLine();
 
         var inPrefix = new List<int>();
         var running = new HashSet<int>();
@@ -143,8 +133,15 @@ public static partial class LinearizabilityChecker
             text.AppendLine("No smaller failing prefix was established within the search budget; the whole key's history is shown.");
         }
 
-        var path = failing.Linearization.Select(i => origin[i]).ToList();
-        text.Append(inv, $"Longest linearizable prefix found: {path.Count} operations, in linearization order, with the value after each:")
+        if (staleRead >= 0)
+        {
+            text.AppendLine(StaleReadAccount(history, inPrefix, running, staleRead));
+        }
+
+        var path = longest.Linearization.Select(i => origin[i]).ToList();
+        text.Append(inv, $"Longest linearizable prefix found")
+            .Append(longest.Outcome == CheckOutcome.Unknown ? string.Create(inv, $" in {longest.Steps:N0} steps") : string.Empty)
+            .Append(inv, $": {path.Count} operations, in linearization order, with the value after each:")
             .AppendLine();
         var model = default(KvModel);
         var state = model.Init();
@@ -168,8 +165,12 @@ public static partial class LinearizabilityChecker
         }
 
         var linearized = path.ToHashSet();
-        var window = inPrefix.Where(i => !linearized.Contains(i)).OrderBy(i => history[i].Call).ThenBy(i => i).ToList();
-        text.Append(inv, $"None of these {window.Count} remaining operations can come next (the failing window):").AppendLine();
+        var left = inPrefix.Where(i => !linearized.Contains(i)).ToList();
+        var window = left.Where(i => history[i].Output is not null).OrderBy(i => history[i].Call).ThenBy(i => i).ToList();
+        var optional = left.Count - window.Count;
+        text.Append(inv, $"None of the {window.Count} remaining operations can come next (the failing window)")
+            .Append(optional > 0 ? string.Create(inv, $"; {optional} of unknown outcome, which may never take effect, not listed:") : ":")
+            .AppendLine();
         foreach (var i in window.Take(ShownWindowOperations))
         {
             text.Append("  ").AppendLine(Format(history, i, running.Contains(i)));
@@ -181,6 +182,42 @@ public static partial class LinearizabilityChecker
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Why <paramref name="need"/> (a Get or a successful Cas) cannot be served: the write of its value that could come
+    /// last before it, and a write of another value that surely came between them; or that nothing writes the value.
+    /// </summary>
+    private static string StaleReadAccount(IReadOnlyList<Operation> history, List<int> ops, HashSet<int> running, int need)
+    {
+        var wanted = history[need].Input.Kind == KvOpKind.Get ? history[need].Output!.Value.Value : history[need].Input.Expected;
+        long ReturnOf(int i) => history[i].Output is null || running.Contains(i) ? long.MaxValue : history[i].Return;
+        bool Writes(int i, out string? value)
+        {
+            var op = history[i];
+            value = op.Input.Value;
+            return op.Input.Kind == KvOpKind.Put || (op.Input.Kind == KvOpKind.Cas && (op.Output is not { } o || running.Contains(i) || o.Ok));
+        }
+
+        var reads = history[need].Input.Kind == KvOpKind.Get ? $"reads {Quote(wanted)}" : $"expects {Quote(wanted)}";
+        var writers = ops.Where(i => Writes(i, out var v) && KvModel.Same(v, wanted) && history[i].Call <= history[need].Return).ToList();
+        var lastWriter = writers.Count == 0 ? -1 : writers.MaxBy(ReturnOf);
+        if (lastWriter < 0 && wanted is not null)
+        {
+            return $"Operation #{need} {reads}, which nothing writes before it returns.";
+        }
+
+        var writtenBy = lastWriter < 0 ? long.MinValue : ReturnOf(lastWriter);
+        var overwrite = ops
+            .Where(i => i != need && ReturnOf(i) != long.MaxValue && Writes(i, out var v) && !KvModel.Same(v, wanted)
+                && history[i].Call > writtenBy && history[i].Return < history[need].Call)
+            .OrderBy(i => history[i].Return)
+            .FirstOrDefault(-1);
+        var source = lastWriter < 0 ? "the initial absence of the key" : $"#{lastWriter}, the write of it that could come last before it,";
+        return overwrite < 0
+            ? $"Operation #{need} {reads}, which no write can supply in time."
+            : $"Operation #{need} {reads}, but {source} is surely overwritten before it is called: #{overwrite} writes "
+              + $"{Quote(history[overwrite].Input.Value)} and runs entirely in between.";
     }
 
     private static string Format(IReadOnlyList<Operation> history, int index, bool running)

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Lux.Raft.Simulation.Linearizability;
 
 /// <summary>
@@ -23,7 +25,7 @@ public static partial class LinearizabilityChecker
 
         var partitions = Partition(history);
         string? undecidedKey = null;
-        var undecidedSteps = 0L;
+        var undecidedKeys = 0;
         var undecidedOps = 0;
         var totalSteps = 0L;
         foreach (var (key, indices) in partitions)
@@ -32,30 +34,35 @@ public static partial class LinearizabilityChecker
             totalSteps += result.Steps;
             if (result.Outcome == CheckOutcome.NotLinearizable)
             {
-                return new CheckResult(CheckOutcome.NotLinearizable, key, Explain(history, key, indices, maxStepsPerKey));
+                return new CheckResult(CheckOutcome.NotLinearizable, key, Explain(history, key, indices, maxStepsPerKey, result.Steps));
             }
 
-            if (result.Outcome == CheckOutcome.Unknown && undecidedKey is null)
+            if (result.Outcome == CheckOutcome.Unknown)
             {
-                undecidedKey = key;
-                undecidedSteps = result.Steps;
-                undecidedOps = indices.Count;
+                undecidedKeys++;
+                if (undecidedKey is null)
+                {
+                    undecidedKey = key;
+                    undecidedOps = indices.Count;
+                }
             }
         }
 
+        var inv = CultureInfo.InvariantCulture;
         if (undecidedKey is not null)
         {
             return new CheckResult(
                 CheckOutcome.Unknown,
                 undecidedKey,
-                $"Key {Quote(undecidedKey)}: no verdict within the budget of {undecidedSteps:N0} search steps ({undecidedOps} operations on this key); "
-                + "no violation was found on the other keys.");
+                string.Create(inv, $"Key {Quote(undecidedKey)} ({undecidedOps} operations): no verdict within the budget of {maxStepsPerKey:N0} search steps")
+                + (undecidedKeys > 1 ? string.Create(inv, $", nor on {undecidedKeys - 1} other key(s)") : string.Empty)
+                + "; no violation found on any key.");
         }
 
         return new CheckResult(
             CheckOutcome.Linearizable,
             null,
-            $"Linearizable: {history.Count} operations on {partitions.Count} keys, {totalSteps:N0} search steps.");
+            string.Create(inv, $"Linearizable: {history.Count} operations on {partitions.Count} key(s), {totalSteps:N0} search steps."));
     }
 
     private static List<(string Key, List<int> Indices)> Partition(IReadOnlyList<Operation> history)
@@ -133,7 +140,18 @@ public static partial class LinearizabilityChecker
         long maxSteps,
         bool recordLongest,
         out int[] origin,
-        bool useHints = true)
+        Hints hints = Hints.Full)
+        => SearchKey(history, indices, cut, maxSteps, recordLongest, out origin, hints, out _);
+
+    private static SearchResult SearchKey(
+        IReadOnlyList<Operation> history,
+        List<int> indices,
+        PrefixCut? cut,
+        long maxSteps,
+        bool recordLongest,
+        out int[] origin,
+        Hints hints,
+        out int staleRead)
     {
         var ops = new List<ModelOperation<KvInput, KvOutput>>(indices.Count);
         var originList = new List<int>(indices.Count);
@@ -165,12 +183,22 @@ public static partial class LinearizabilityChecker
             origin[k] = originList[kept[k]];
         }
 
-        return LinearizabilitySearch.Check<KvModel, string?, KvInput, KvOutput>(
-            default,
-            filtered,
-            maxSteps,
-            recordLongest,
-            useHints ? new KvSearchHints(filtered) : null);
+        var help = hints == Hints.None ? null : new KvSearchHints(filtered, checkUpFront: hints == Hints.Full);
+        staleRead = help?.StaleRead is >= 0 and var stale ? origin[stale] : -1;
+        return LinearizabilitySearch.Check<KvModel, string?, KvInput, KvOutput>(default, filtered, maxSteps, recordLongest, help);
+    }
+
+    /// <summary>How much of <see cref="KvSearchHints"/> a search uses.</summary>
+    private enum Hints
+    {
+        /// <summary>The plain search.</summary>
+        None,
+
+        /// <summary>Dead ends and useful unknown outcomes while searching, but no verdict from looking at the history up front.</summary>
+        DuringSearch,
+
+        /// <summary>Everything.</summary>
+        Full,
     }
 
     private static string Quote(string? value) => value is null ? "(absent)" : "\"" + value + "\"";

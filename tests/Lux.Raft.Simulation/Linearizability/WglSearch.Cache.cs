@@ -4,8 +4,9 @@ namespace Lux.Raft.Simulation.Linearizability;
 /// The memo of configurations (linearized set, state) already reached: reaching one again means its subtree was searched
 /// in vain (it cannot be an ancestor, whose set is smaller), so it is pruned. Comparison is exact, never by hash alone,
 /// so the cache cannot turn a linearizable history into a violation. The linearized set is stored compressed: among
-/// known operations (numbered in call order) it is all ones up to the oldest operation still open and all zeros past the
-/// newest one linearized, so only the words between those two, plus the (usually few) unknown-outcome words, are kept.
+/// known outcomes (numbered in call order) it is all ones up to the oldest operation still open and all zeros past the
+/// newest one linearized, so only the words between those two are kept; the unknown-outcome part changes rarely, so
+/// each distinct one is stored once and shared by the entries that have it.
 /// </summary>
 internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
 {
@@ -13,7 +14,8 @@ internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
     private ulong[] _entryHash = [];
     private int[] _entryLo = [];
     private int[] _entryHi = [];
-    private int[] _entryWords = [];
+    private int[] _entryKnownWords = [];
+    private int[] _entryUnknownWords = [];
     private int[] _entryNext = [];
     private TState[] _entryState = [];
     private TState[] _entryContext = [];
@@ -21,6 +23,10 @@ internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
     private int _entryCount;
     private ulong[] _pool = [];
     private int _poolUsed;
+
+    // Unknown-outcome parts already in the pool, by their Zobrist hash (kept up to date by TryLinearize and Unmark).
+    private readonly Dictionary<ulong, int> _unknownParts = [];
+    private ulong _unknownPartHash;
 
     private void InitCache(int capacity)
     {
@@ -35,12 +41,13 @@ internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
         _entryHash = new ulong[capacity];
         _entryLo = new int[capacity];
         _entryHi = new int[capacity];
-        _entryWords = new int[capacity];
+        _entryKnownWords = new int[capacity];
+        _entryUnknownWords = new int[capacity];
         _entryNext = new int[capacity];
         _entryState = new TState[capacity];
         _entryContext = new TState[capacity];
         _entryHasContext = new bool[capacity];
-        _pool = new ulong[Math.Max(64, capacity * (_unknownWords + 2))];
+        _pool = new ulong[Math.Max(64, capacity * 2)];
     }
 
     /// <summary>
@@ -64,7 +71,7 @@ internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
         }
 
         var middle = knownPart[lo..hi];
-        var bucket = (int)(hash >> 32 ^ hash) & (_buckets.Length - 1);
+        var bucket = (int)((hash >> 32) ^ hash) & (_buckets.Length - 1);
         for (var e = _buckets[bucket]; e >= 0; e = _entryNext[e])
         {
             if (_entryHash[e] == hash
@@ -73,8 +80,8 @@ internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
                 && _entryHasContext[e] == hasContext
                 && _model.Equals(_entryState[e], state)
                 && (!hasContext || _model.Equals(_entryContext[e], context))
-                && _pool.AsSpan(_entryWords[e], unknownPart.Length).SequenceEqual(unknownPart)
-                && _pool.AsSpan(_entryWords[e] + unknownPart.Length, middle.Length).SequenceEqual(middle))
+                && _pool.AsSpan(_entryKnownWords[e], middle.Length).SequenceEqual(middle)
+                && _pool.AsSpan(_entryUnknownWords[e], unknownPart.Length).SequenceEqual(unknownPart))
             {
                 return false;
             }
@@ -85,23 +92,15 @@ internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
             GrowEntries();
         }
 
-        var words = unknownPart.Length + middle.Length;
-        if (_poolUsed + words > _pool.Length)
-        {
-            Array.Resize(ref _pool, Math.Max(_pool.Length * 2, _poolUsed + words));
-        }
-
         var id = _entryCount++;
         _entryHash[id] = hash;
         _entryLo[id] = lo;
         _entryHi[id] = hi;
-        _entryWords[id] = _poolUsed;
+        _entryKnownWords[id] = Store(middle);
+        _entryUnknownWords[id] = StoreUnknownPart(unknownPart);
         _entryState[id] = state;
         _entryHasContext[id] = hasContext;
         _entryContext[id] = hasContext ? context : default!;
-        unknownPart.CopyTo(_pool.AsSpan(_poolUsed));
-        middle.CopyTo(_pool.AsSpan(_poolUsed + unknownPart.Length));
-        _poolUsed += words;
         _entryNext[id] = _buckets[bucket];
         _buckets[bucket] = id;
 
@@ -113,13 +112,45 @@ internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
         return true;
     }
 
+    private int StoreUnknownPart(ReadOnlySpan<ulong> unknownPart)
+    {
+        if (unknownPart.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (_unknownParts.TryGetValue(_unknownPartHash, out var shared) && _pool.AsSpan(shared, unknownPart.Length).SequenceEqual(unknownPart))
+        {
+            return shared;
+        }
+
+        // A different part with the same hash keeps its own copy; the table only ever saves space, never decides equality.
+        var stored = Store(unknownPart);
+        _unknownParts.TryAdd(_unknownPartHash, stored);
+        return stored;
+    }
+
+    private int Store(ReadOnlySpan<ulong> words)
+    {
+        if (_poolUsed + words.Length > _pool.Length)
+        {
+            Array.Resize(ref _pool, Math.Max(_pool.Length * 2, _poolUsed + words.Length));
+        }
+
+        var at = _poolUsed;
+        words.CopyTo(_pool.AsSpan(at));
+        _poolUsed += words.Length;
+        return at;
+    }
+
     private void GrowEntries()
     {
         var capacity = _entryHash.Length * 2;
         Array.Resize(ref _entryHash, capacity);
         Array.Resize(ref _entryLo, capacity);
         Array.Resize(ref _entryHi, capacity);
-        Array.Resize(ref _entryWords, capacity);
+        Array.Resize(ref _entryKnownWords, capacity);
+        Array.Resize(ref _entryUnknownWords, capacity);
         Array.Resize(ref _entryNext, capacity);
         Array.Resize(ref _entryState, capacity);
         Array.Resize(ref _entryContext, capacity);
@@ -133,7 +164,7 @@ internal sealed partial class WglSearch<TModel, TState, TInput, TOutput>
         for (var e = 0; e < _entryCount; e++)
         {
             var hash = _entryHash[e];
-            var bucket = (int)(hash >> 32 ^ hash) & (buckets - 1);
+            var bucket = (int)((hash >> 32) ^ hash) & (buckets - 1);
             _entryNext[e] = _buckets[bucket];
             _buckets[bucket] = e;
         }

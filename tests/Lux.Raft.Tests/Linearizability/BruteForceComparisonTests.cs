@@ -41,6 +41,59 @@ public sealed class BruteForceComparisonTests(ITestOutputHelper output)
         Assert.True(verdicts.GetValueOrDefault(CheckOutcome.NotLinearizable) > 50);
     }
 
+    /// <summary>
+    /// On histories too big for the exhaustive search, the plain WGL search (no relevance filter, no hints) is the
+    /// reference for what the hints and the filter add: whenever it reaches a verdict within its budget, the checker's
+    /// verdict must be the same.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Hints_and_filtering_never_change_the_plain_search_verdict(int seed)
+    {
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var compared = new Dictionary<CheckOutcome, int>();
+        for (var round = 0; round < 60; round++)
+        {
+            var history = RandomKvHistory.Generate(random.Next(), new RandomKvHistory.Options
+            {
+                Clients = 5,
+                OperationsPerClient = 8,
+                Keys = 1,
+                UnknownRate = 0.2,
+                ReusedValueRate = 0.5,
+                MaxLatency = 8,
+                MaxGap = 4,
+            });
+            if (random.Next(2) == 0)
+            {
+                RandomKvHistory.ReadNeverWrittenValue(history, random);
+                var i = random.Next(history.Count);
+                if (history[i].Input.Kind == KvOpKind.Get && history[i].Output is not null)
+                {
+                    history[i] = history[i] with { Output = new KvOutput(Values[random.Next(Values.Length)]) };
+                }
+            }
+
+            var plain = LinearizabilitySearch.Check<KvModel, string?, KvInput, KvOutput>(
+                default,
+                history.Select(o => new ModelOperation<KvInput, KvOutput>(o.Input, o.Output ?? default, o.Output is not null, o.Call, o.Return)).ToArray(),
+                2_000_000);
+            if (plain.Outcome == CheckOutcome.Unknown)
+            {
+                continue;
+            }
+
+            var checker = LinearizabilityChecker.CheckKv(history);
+            Assert.True(plain.Outcome == checker.Outcome, $"round {round}: plain {plain.Outcome}, checker {checker.Outcome}{Environment.NewLine}{Describe(history)}");
+            compared[plain.Outcome] = compared.GetValueOrDefault(plain.Outcome) + 1;
+        }
+
+        output.WriteLine(string.Join(", ", compared.Select(v => $"{v.Key}: {v.Value}")));
+        Assert.True(compared.GetValueOrDefault(CheckOutcome.Linearizable) > 10);
+        Assert.True(compared.GetValueOrDefault(CheckOutcome.NotLinearizable) > 10);
+    }
+
     private static List<Operation> SmallHistory(Random random)
     {
         var history = RandomKvHistory.Generate(random.Next(), new RandomKvHistory.Options

@@ -151,6 +151,36 @@ public sealed class LinearizabilityCheckerTests
             "x");
 
     [Fact]
+    public void A_write_touching_the_end_of_another_may_still_go_first()
+    {
+        AssertLinearizable(new KvHistoryBuilder()
+            .Put(1, "x", "v", 0, 5)
+            .Put(2, "x", "u", 5, 6)
+            .Get(3, "x", "v", 7, 8));
+
+        AssertViolation(
+            new KvHistoryBuilder()
+                .Put(1, "x", "v", 0, 5)
+                .Put(2, "x", "u", 6, 7)
+                .Get(3, "x", "v", 8, 9),
+            "x");
+    }
+
+    [Fact]
+    public void A_read_may_see_a_write_called_at_the_tick_it_returns()
+    {
+        AssertLinearizable(new KvHistoryBuilder()
+            .Get(1, "x", "v", 0, 10)
+            .Put(2, "x", "v", 10, 20));
+
+        AssertViolation(
+            new KvHistoryBuilder()
+                .Get(1, "x", "v", 0, 10)
+                .Put(2, "x", "v", 11, 20),
+            "x");
+    }
+
+    [Fact]
     public void Unknown_put_that_a_later_read_sees_must_have_taken_effect()
         => AssertLinearizable(new KvHistoryBuilder()
             .Put(1, "x", "a", 0, 10)
@@ -276,7 +306,12 @@ public sealed class LinearizabilityCheckerTests
         Assert.Contains("smallest failing prefix of the key's history has 4 operations", result.Explanation, StringComparison.Ordinal);
         Assert.Contains("Longest linearizable prefix found: 3 operations", result.Explanation, StringComparison.Ordinal);
         Assert.Contains("#2 client 3: Get: read \"b\" [35, 45] => \"b\"", result.Explanation, StringComparison.Ordinal);
-        Assert.Contains("None of these 1 remaining operations", result.Explanation, StringComparison.Ordinal);
+        Assert.Contains("None of the 1 remaining operations can come next", result.Explanation, StringComparison.Ordinal);
+        Assert.Contains("#3 client 4: Get: read \"a\" [50, 60]", result.Explanation, StringComparison.Ordinal);
+        Assert.Contains(
+            "Operation #3 reads \"a\", but #0, the write of it that could come last before it, is surely overwritten before it is called: #1 writes \"b\"",
+            result.Explanation,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("#5", result.Explanation, StringComparison.Ordinal);
     }
 

@@ -42,6 +42,15 @@ internal static class RandomKvHistory
         public Operation? Operation;
     }
 
+    /// <summary>
+    /// A whole tick in [call, call + span] plus a fraction that orders effects within the tick at random. An effect may
+    /// thus fall after its operation's return tick, but never past the next tick, where any operation strictly after it
+    /// begins: the order of effects still respects real time, and operations that touch at a tick take effect in either
+    /// order, which is what exercises the rule that touching operations are concurrent.
+    /// </summary>
+    private static double EffectTime(Random random, long call, int span)
+        => call + random.Next(span + 1) + (random.NextDouble() * 0.999);
+
     public static List<Operation> Generate(int seed, Options options)
     {
         var random = new Random(seed);
@@ -59,7 +68,7 @@ internal static class RandomKvHistory
                     Key = "k" + random.Next(options.Keys),
                     Call = call,
                     Return = call + latency,
-                    EffectAt = call + (random.NextDouble() * latency),
+                    EffectAt = EffectTime(random, call, latency),
                     Unknown = random.NextDouble() < options.UnknownRate,
                 };
                 if (p.Unknown)
@@ -67,7 +76,7 @@ internal static class RandomKvHistory
                     p.TakesEffect = random.NextDouble() < options.UnknownTakesEffect;
 
                     // A timed-out request may still be applied much later, after its client moved on.
-                    p.EffectAt = call + (random.NextDouble() * latency * 10);
+                    p.EffectAt = EffectTime(random, call, latency * 10);
                 }
 
                 planned.Add(p);
