@@ -46,7 +46,7 @@ internal sealed partial class Raft
         _logger.Info(Id, $"campaigns ({kind}) for term {term} with last log {Log.LastIndex}/{Log.LastTerm}");
 
         // Our own vote first: a single-voter cluster wins at once.
-        var (_, _, result) = Poll(Id, voteType == MessageType.PreVote ? MessageType.PreVoteResponse : MessageType.VoteResponse, granted: true);
+        var result = Poll(Id, granted: true);
         if (result == VoteResult.Won)
         {
             if (kind == CampaignKind.PreElection) Campaign(CampaignKind.Election);
@@ -71,11 +71,11 @@ internal sealed partial class Raft
         }
     }
 
-    private (int Granted, int Rejected, VoteResult Result) Poll(ulong from, MessageType type, bool granted)
+    /// <summary>Records a voter's answer (others are ignored) and returns the election's outcome so far.</summary>
+    private VoteResult Poll(ulong from, bool granted)
     {
-        if (!Tracker.IsVoter(from)) return Tracker.TallyVotes();
-        Tracker.RecordVote(from, granted);
-        return Tracker.TallyVotes();
+        if (Tracker.IsVoter(from)) Tracker.RecordVote(from, granted);
+        return Tracker.TallyVotes().Result;
     }
 
     private void HandleVoteRequest(Message m)
@@ -105,7 +105,7 @@ internal sealed partial class Raft
 
     private void HandleVoteResponse(Message m)
     {
-        var (_, _, result) = Poll(m.From, m.Type, !m.Reject);
+        var result = Poll(m.From, !m.Reject);
         switch (result)
         {
             case VoteResult.Won:

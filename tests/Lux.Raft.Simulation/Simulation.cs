@@ -343,7 +343,8 @@ public sealed partial class Simulation
     private void DeliverSnapshot(SimNode from, Message m)
     {
         var meta = m.Snapshot!;
-        if (!from.SnapshotHistory.TryGetValue(meta.Index, out var data)) data = meta.Index == from.Disk.Snapshot.Index ? from.SnapshotData : [];
+        // Every snapshot a node takes or installs is recorded in its history, so the message's data is always there.
+        var data = from.SnapshotHistory[meta.Index];
         var epoch = from.Epoch;
         _snapshotsSent++;
         Schedule(_now + 1 + _random.Next(_options.MaxMessageDelay * 4), () =>
