@@ -77,6 +77,12 @@ internal sealed class Cluster
 
     public void Heal() => _cut.Clear();
 
+    public void Reconnect(ulong a, ulong b)
+    {
+        _cut.Remove((a, b));
+        _cut.Remove((b, a));
+    }
+
     /// <summary>Processes every node's Ready: persist, collect messages, apply, advance.</summary>
     public void ProcessReadies()
     {
