@@ -46,6 +46,9 @@ internal sealed partial class Raft
         var (hardState, confState) = options.Storage.InitialState();
         Tracker.Apply(confState, Log.LastIndex + 1);
         if (!hardState.IsEmpty) LoadState(hardState);
+        // Before a restart this replica may have acknowledged a leader whose lease still runs, and it no longer
+        // remembers that: it honours the lease blindly for one election timeout (thesis §6.4.1).
+        if (hardState.Term > 0) _restartGuardTicks = ElectionTimeout;
         if (options.Applied > 0) Log.AppliedTo(Math.Min(options.Applied, Log.Committed));
         BecomeFollower(Term, RaftConstants.None);
         _logger.Info(Id, $"starting at term {Term}, {Log}, members {Tracker.ConfState}");
@@ -214,8 +217,12 @@ internal sealed partial class Raft
         else TickElection();
     }
 
+    /// <summary>Ticks left during which a restarted replica withholds its vote from every candidate; see the constructor.</summary>
+    private int _restartGuardTicks;
+
     private void TickElection()
     {
+        if (_restartGuardTicks > 0) _restartGuardTicks--;
         _electionElapsed++;
         // The leader that sent TimeoutNow has abandoned the transfer by now.
         if (_electionElapsed >= ElectionTimeout) _transferCampaignTerm = 0;
