@@ -8,7 +8,7 @@ using Lux.Benchmarks.DotNext;
 // One node of the DotNext baseline of the e2e benchmark. The benchmark starts three, each with its own data directory,
 // and stops them by closing standard input (which also happens when the benchmark dies).
 //   --index I --raft-ports P0,P1,P2 --client-ports C0,C1,C2 --data DIR
-//   [--memory shared|private] [--chunk-bytes N] [--snapshot-every N]
+//   [--memory private|shared] [--chunk-bytes N (default 16 MiB)] [--snapshot-every N (default 100000)]
 static string Option(string[] args, string name, string? fallback = null)
 {
     var i = Array.IndexOf(args, "--" + name);
@@ -29,13 +29,13 @@ try
     raftEndPoints = Option(args, "raft-ports").Split(',').Select(p => new IPEndPoint(IPAddress.Loopback, int.Parse(p, CultureInfo.InvariantCulture))).ToArray();
     clientPorts = Option(args, "client-ports").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
     data = Option(args, "data");
-    memory = Option(args, "memory", "shared") switch
+    memory = Option(args, "memory", "private") switch
     {
         "shared" => WriteAheadLog.MemoryManagementStrategy.SharedMemory,
         "private" => WriteAheadLog.MemoryManagementStrategy.PrivateMemory,
         var other => throw new ArgumentException($"--memory is shared or private, not {other}"),
     };
-    chunkBytes = int.Parse(Option(args, "chunk-bytes", (1 << 20).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+    chunkBytes = int.Parse(Option(args, "chunk-bytes", (16 << 20).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
     snapshotEvery = long.Parse(Option(args, "snapshot-every", "100000"), CultureInfo.InvariantCulture);
     if (raftEndPoints.Length != clientPorts.Length || index < 0 || index >= raftEndPoints.Length)
         throw new ArgumentException("--index must name one of the nodes, and --raft-ports and --client-ports must list the same nodes");
@@ -52,7 +52,7 @@ await stateMachine.RestoreAsync();
 
 // DotNext 6.12 makes every commit durable whatever the options say (FlushOnCommit is obsolete and always true): before
 // CommitAsync returns, the entries up to the commit index are flushed, msync(MS_SYNC) of the mapped chunk files with
-// SharedMemory, O_DSYNC writes with PrivateMemory, and then the checkpoint file is written.
+// SharedMemory, O_SYNC writes with PrivateMemory, and then the checkpoint file is written.
 var wal = new WriteAheadLog(new WriteAheadLog.Options
 {
     Location = Path.Combine(data, "wal"),

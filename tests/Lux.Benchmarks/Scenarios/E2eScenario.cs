@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Lux.Benchmarks.E2e;
 
 namespace Lux.Benchmarks.Scenarios;
@@ -32,13 +33,15 @@ public static class E2eScenario
         var nodes = int.Parse(BenchOutput.Option(args, "nodes") ?? "3", CultureInfo.InvariantCulture);
         var root = Path.Combine(BenchOutput.Option(args, "dir") ?? Path.GetTempPath(), $"lux-e2e-{Environment.ProcessId}");
 
+        // Ctrl+C and SIGTERM end the run through the same path as its end: clusters stopped, data directories removed.
         using var interrupted = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        void Interrupt(PosixSignalContext context)
         {
-            e.Cancel = true;
+            context.Cancel = true;
             interrupted.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
 
         var systems = new List<IE2eSystem>();
         try
@@ -71,7 +74,6 @@ public static class E2eScenario
         {
             foreach (var system in systems) await system.DisposeAsync();
             DeleteDirectory(root);
-            Console.CancelKeyPress -= onCancel;
         }
     }
 
