@@ -28,7 +28,8 @@ internal sealed class EtcdSystem(string[] args) : IE2eSystem
 
     public string? MissingPrerequisite()
     {
-        if (binary is null || !File.Exists(binary)) return "etcd binary not found on PATH (Debian: apt-get install etcd-server)";
+        if (binary is null) return "etcd binary not found on PATH (Debian: apt-get install etcd-server)";
+        if (!File.Exists(binary)) return $"etcd binary {binary} not found";
         version ??= ReadVersion(binary);
         return null;
     }

@@ -25,13 +25,27 @@ public static class E2eScenario
             Console.Error.WriteLine($"e2e: unknown system '{unknown}'; known: {string.Join(", ", E2eSystems.All.Keys)}");
             return 2;
         }
-        var values = Ints(args, "values", "16,1024");
-        var concurrencies = Ints(args, "concurrency", "1,16,256");
-        var duration = Seconds(args, "duration", "10");
-        var warmup = Seconds(args, "warmup", "3");
-        var runs = int.Parse(BenchOutput.Option(args, "runs") ?? "3", CultureInfo.InvariantCulture);
-        var nodes = int.Parse(BenchOutput.Option(args, "nodes") ?? "3", CultureInfo.InvariantCulture);
-        var root = Path.Combine(BenchOutput.Option(args, "dir") ?? Path.GetTempPath(), $"lux-e2e-{Environment.ProcessId}");
+        int[] values, concurrencies;
+        TimeSpan duration, warmup;
+        int runs, nodes;
+        string root;
+        try
+        {
+            values = Ints(args, "values", "16,1024");
+            concurrencies = Ints(args, "concurrency", "1,16,256");
+            duration = Seconds(args, "duration", "10");
+            warmup = Seconds(args, "warmup", "3");
+            runs = int.Parse(BenchOutput.Option(args, "runs") ?? "3", CultureInfo.InvariantCulture);
+            nodes = int.Parse(BenchOutput.Option(args, "nodes") ?? "3", CultureInfo.InvariantCulture);
+            root = Path.Combine(BenchOutput.Option(args, "dir") ?? Path.GetTempPath(), $"lux-e2e-{Environment.ProcessId}");
+            if (values.Any(v => v <= 0) || concurrencies.Any(c => c <= 0) || runs <= 0 || nodes <= 0 || duration <= TimeSpan.Zero || warmup < TimeSpan.Zero)
+                throw new FormatException("values, concurrency, runs, nodes and duration must be positive, warmup not negative");
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            Console.Error.WriteLine($"e2e: bad option: {e.Message}");
+            return 2;
+        }
 
         // Ctrl+C and SIGTERM end the run through the same path as its end: clusters stopped, data directories removed.
         using var interrupted = new CancellationTokenSource();
@@ -48,7 +62,16 @@ public static class E2eScenario
         {
             foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                var system = E2eSystems.All[name](args);
+                IE2eSystem system;
+                try
+                {
+                    system = E2eSystems.All[name](args);
+                }
+                catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+                {
+                    Console.Error.WriteLine($"e2e: bad option for {name}: {e.Message}");
+                    return 2;
+                }
                 if (system.MissingPrerequisite() is { } reason)
                 {
                     BenchOutput.Line(Bench, system.Name, ("skipped", reason));
@@ -56,6 +79,11 @@ public static class E2eScenario
                     continue;
                 }
                 systems.Add(system);
+            }
+            if (systems.Count == 0)
+            {
+                Console.Error.WriteLine("e2e: no system can run here (see the skipped lines)");
+                return 0;
             }
             Console.Error.WriteLine($"e2e: {string.Join(", ", systems.Select(s => s.Name))}; {nodes} nodes; values {string.Join(",", values)} B; " +
                 $"concurrency {string.Join(",", concurrencies)}; {runs} runs of {warmup.TotalSeconds} s warm-up + {duration.TotalSeconds} s; data under {root}; load {E2eLoadDriver.LoadAverage()}");
