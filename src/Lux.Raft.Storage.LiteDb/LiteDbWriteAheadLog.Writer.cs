@@ -134,7 +134,6 @@ public sealed partial class LiteDbWriteAheadLog
         var walBatch = new WalBatch(_store, _options.MaxChunkBytes);
         var staged = new List<WalRequest>(batch.Count);
         var checkpoint = false;
-        if (_segments.End.Offset >= _options.SegmentBytes) _segments.Roll();
         _redo.Begin(_segments.End, _sequence);
         _store.Redo = _redo;
         _db.BeginTrans();
@@ -190,6 +189,8 @@ public sealed partial class LiteDbWriteAheadLog
             _store.Redo = null;
             if (open) _db.Rollback();
         }
+        // Both cost syncs of their own: done after the callers were answered, never inside a commit.
+        if (_segments.End.Offset >= _options.SegmentBytes) _segments.Roll();
         if (checkpoint || _logFile.Length >= _options.CheckpointBytes || _segmentBytesSinceCheckpoint >= _options.CheckpointBytes) Checkpoint();
         foreach (var work in batch)
         {
