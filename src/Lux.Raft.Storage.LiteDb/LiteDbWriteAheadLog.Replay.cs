@@ -17,7 +17,7 @@ public sealed partial class LiteDbWriteAheadLog
         var ids = _segments.Ids;
         var applied = _store.GetApplied();
         var (position, sequence) = applied ?? (new SegmentPosition(ids.Count > 0 ? ids[0] : 1, 0), 1UL);
-        if (applied is not null && ids.Count > 0)
+        if (applied is not null)
         {
             var length = _segments.LengthOf(position.Segment);
             if (length < position.Offset)

@@ -270,7 +270,9 @@ public sealed partial class LiteDbWriteAheadLog
     /// </summary>
     private void RemoveUnneededSegments()
     {
-        var keepFrom = _segments.Current;
+        // Replay starts where the data file's applied position points: after the commit that filled a segment and
+        // before the next one, that is still the full segment, not the new one.
+        var keepFrom = _store.GetApplied() is { } applied ? Math.Min(applied.End.Segment, _segments.Current) : _segments.Current;
         if (_store.OldestSegment() is { } oldest && oldest < keepFrom) keepFrom = oldest;
         var remove = _segments.Ids.Where(id => id < keepFrom).ToList();
         if (remove.Count == 0) return;

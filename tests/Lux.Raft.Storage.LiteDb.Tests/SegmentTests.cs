@@ -99,4 +99,48 @@ public sealed class SegmentTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(StorageStatus.Ok, again.GetEntries(1, next, RaftConstants.NoLimit, read));
         Assert.All(read, e => Assert.True(e.Data.Span.SequenceEqual(Entries.Payload(3, e.Index, 1, 500))));
     }
+
+    /// <summary>
+    /// The commit that fills a segment is followed by a new one, and a checkpoint may come before any record lands in
+    /// the new one: the data file's replay position still points into the full segment, which must survive even when
+    /// no chunk in it is live any more.
+    /// </summary>
+    [Fact]
+    public async Task A_checkpoint_right_after_a_new_segment_keeps_the_segment_replay_starts_in()
+    {
+        // Record sizes are deterministic: measure a one-entry commit and a compaction once, then size the entry so the
+        // compaction's record is the one that fills the first segment.
+        const int Probe = 100;
+        long entryRecord, compactRecord;
+        using (var probeDir = new TempDirectory())
+        {
+            await using var probe = await LiteDbWriteAheadLog.OpenAsync(Options(probeDir.Path));
+            var store = await probe.OpenPartitionAsync(1);
+            await store.SaveAsync(null, Entries.Make(1, 1, 1, size: Probe, partition: 1));
+            entryRecord = probe.Statistics.SegmentBytesWritten;
+            await store.CompactAsync(1);
+            compactRecord = probe.Statistics.SegmentBytesWritten - entryRecord;
+        }
+        var segmentBytes = Options("").SegmentBytes;
+        var size = (int)(Probe + segmentBytes - 1 - entryRecord);
+        Assert.True(compactRecord > 1 && size > 0);
+
+        using var dir = new TempDirectory();
+        await using (var wal = await LiteDbWriteAheadLog.OpenAsync(Options(dir.Path)))
+        {
+            var store = await wal.OpenPartitionAsync(1);
+            await store.SaveAsync(new HardState(1, 1, 1), Entries.Make(1, 1, 1, size: size, partition: 1));
+            Assert.Equal(segmentBytes - 1, wal.Statistics.SegmentBytesWritten);
+            Assert.Equal(1, wal.Statistics.Segments);
+            await store.CompactAsync(1);
+            Assert.Equal(2, wal.Statistics.Segments);
+            await wal.CheckpointAsync();
+            wal.CheckpointOnDispose = false;
+        }
+        await using var reopened = await LiteDbWriteAheadLog.OpenAsync(Options(dir.Path));
+        var again = await reopened.OpenPartitionAsync(1);
+        Assert.Equal(1UL, again.FirstIndex - 1);
+        Assert.Equal(1UL, again.LastIndex);
+        Assert.Equal(new HardState(1, 1, 1), again.HardState);
+    }
 }
