@@ -4,7 +4,8 @@ namespace Lux.Raft.Storage.LiteDb;
 
 /// <summary>
 /// One partition's log in a <see cref="LiteDbWriteAheadLog"/>. Reads of terms, bounds and recent entries are served
-/// from memory; older entries are read from LiteDB by an index range over this partition's chunks. Writes go through
+/// from memory; older entries are found by an index range over this partition's chunks in LiteDB and read from the
+/// segment files. Writes go through
 /// the WAL's group commit and complete once synced. Reads see only what is durable.
 /// </summary>
 public sealed class LiteDbRaftLogStore : IRaftLogStore

@@ -10,10 +10,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Lux.Raft.Storage.LiteDb;
 
 /// <summary>
-/// A silo's write-ahead log: one LiteDB database in the data directory holding every local replica's entries, hard
-/// state and snapshot metadata. Writes from all partitions and callers are group-committed: whatever arrives while a
-/// commit is being synced goes into the next LiteDB transaction, and each transaction costs one fsync of LiteDB's log
-/// file. A write's task completes only after that sync. See docs/wal.md.
+/// A silo's write-ahead log for every local replica: entries in append-only segment files, and in one LiteDB database
+/// the index of where they lie, hard state and snapshot metadata. Writes from all partitions and callers are
+/// group-committed: whatever arrives while a commit is being synced goes into the next commit, and each commit costs
+/// one fsync, of the segment its record went to. A write's task completes only after that sync. See docs/wal.md.
 /// </summary>
 public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
 {
