@@ -172,7 +172,13 @@ public sealed class LiteDbRaftLogStore : IRaftLogStore
                     next++;
                 }
                 if (next >= high) return;
-                if (reader.Error is not null) throw Corrupt(next, reader.Error);
+                if (reader.Error is not null)
+                {
+                    // A compaction published meanwhile may have let a checkpoint remove the segment this chunk was in:
+                    // the caller reads again against the new state.
+                    if (!VersionUnchanged()) return;
+                    throw Corrupt(next, reader.Error);
+                }
             }
         }
         if (next < high && VersionUnchanged()) throw Corrupt(next, "entry missing from the stored chunks");

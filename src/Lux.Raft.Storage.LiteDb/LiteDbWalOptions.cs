@@ -43,6 +43,6 @@ public sealed class LiteDbWalOptions
     /// <summary>How many bytes of each partition's newest entries are kept in memory for reads.</summary>
     public long EntryCacheBytesPerPartition { get; set; } = 1024 * 1024;
 
-    /// <summary>How long the writer waits for LiteDB to write a commit page before it declares the log failed.</summary>
+    /// <summary>How long a checkpoint waits for LiteDB to write the pages of its commits before the log is declared failed.</summary>
     public TimeSpan CommitWriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
