@@ -4,7 +4,8 @@ namespace Lux.Raft.Storage.LiteDb;
 
 /// <summary>
 /// One partition's log in a <see cref="LiteDbWriteAheadLog"/>. Reads of terms, bounds and recent entries are served
-/// from memory; older entries are read from LiteDB by an index range over this partition's chunks. Writes go through
+/// from memory; older entries are found by an index range over this partition's chunks in LiteDB and read from the
+/// segment files. Writes go through
 /// the WAL's group commit and complete once synced. Reads see only what is durable.
 /// </summary>
 public sealed class LiteDbRaftLogStore : IRaftLogStore
@@ -171,7 +172,13 @@ public sealed class LiteDbRaftLogStore : IRaftLogStore
                     next++;
                 }
                 if (next >= high) return;
-                if (reader.Error is not null) throw Corrupt(next, reader.Error);
+                if (reader.Error is not null)
+                {
+                    // A compaction published meanwhile may have let a checkpoint remove the segment this chunk was in:
+                    // the caller reads again against the new state.
+                    if (!VersionUnchanged()) return;
+                    throw Corrupt(next, reader.Error);
+                }
             }
         }
         if (next < high && VersionUnchanged()) throw Corrupt(next, "entry missing from the stored chunks");

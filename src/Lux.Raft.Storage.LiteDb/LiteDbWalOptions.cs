@@ -28,14 +28,21 @@ public sealed class LiteDbWalOptions
     public int MaxChunkBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
-    /// When LiteDB's log file grows past this many bytes, the writer copies it into the data file (a checkpoint) between
-    /// two group commits. Bigger means fewer, longer pauses and a longer replay at start.
+    /// When LiteDB's log file, or the segment bytes written since the last checkpoint, grow past this many bytes, the
+    /// writer makes LiteDB's state durable in its data file (a checkpoint) between two group commits. Bigger means fewer
+    /// pauses and a longer replay of the segments at start after a crash.
     /// </summary>
     public long CheckpointBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The size at which the writer starts a new segment file (the files holding the entries). Space is reclaimed a whole
+    /// segment at a time once no partition needs its entries, so smaller segments free space sooner, at the cost of more files.
+    /// </summary>
+    public long SegmentBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>How many bytes of each partition's newest entries are kept in memory for reads.</summary>
     public long EntryCacheBytesPerPartition { get; set; } = 1024 * 1024;
 
-    /// <summary>How long the writer waits for LiteDB to write a commit page before it declares the log failed.</summary>
+    /// <summary>How long a checkpoint waits for LiteDB to write the pages of its commits before the log is declared failed.</summary>
     public TimeSpan CommitWriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -18,6 +18,8 @@ public sealed class LiteDbWalOptionsValidator : IValidateOptions<LiteDbWalOption
         if (options.MaxChunkBytes < 4096) failures.Add($"{nameof(options.MaxChunkBytes)} must be at least 4096 (was {options.MaxChunkBytes}).");
         if (options.MaxChunkBytes > 8 * 1024 * 1024) failures.Add($"{nameof(options.MaxChunkBytes)} must be at most 8 MiB, below LiteDB's document limit (was {options.MaxChunkBytes}).");
         if (options.CheckpointBytes < 64 * 1024) failures.Add($"{nameof(options.CheckpointBytes)} must be at least 64 KiB (was {options.CheckpointBytes}).");
+        if (options.SegmentBytes < 4096) failures.Add($"{nameof(options.SegmentBytes)} must be at least 4096 (was {options.SegmentBytes}).");
+        if (options.SegmentBytes > 1L << 40) failures.Add($"{nameof(options.SegmentBytes)} must be at most 1 TiB (was {options.SegmentBytes}).");
         if (options.EntryCacheBytesPerPartition < 0) failures.Add($"{nameof(options.EntryCacheBytesPerPartition)} must not be negative (was {options.EntryCacheBytesPerPartition}).");
         if (options.CommitWriteTimeout <= TimeSpan.Zero) failures.Add($"{nameof(options.CommitWriteTimeout)} must be positive (was {options.CommitWriteTimeout}).");
         if (string.IsNullOrWhiteSpace(options.FileName) || options.FileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0

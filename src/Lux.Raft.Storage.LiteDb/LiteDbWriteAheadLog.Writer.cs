@@ -13,8 +13,13 @@ public sealed partial class LiteDbWriteAheadLog
     private bool _writerIdle;
     private bool _stopping;
     private Exception? _failure;
+    private readonly SegmentRecordWriter _redo = new();
     private long _commits;
     private long _checkpoints;
+    private long _markerSyncs;
+    private long _confirmedTarget;
+    private long _segmentBytesSinceCheckpoint;
+    private ulong _sequence;
     private int _disposed;
 
     internal ValueTask Enqueue(WalWork work, CancellationToken cancellationToken)
@@ -117,12 +122,20 @@ public sealed partial class LiteDbWriteAheadLog
         return true;
     }
 
+    /// <summary>
+    /// One group commit: stage every request in a LiteDB transaction while recording the same changes, entry bytes
+    /// included, as one segment record; append the record and sync the segment (the commit's only sync); then commit
+    /// LiteDB, which is not synced here: after a crash the segments replay whatever of it was lost. LiteDB commits only
+    /// after the sync, so its state is never ahead of the durable segments.
+    /// </summary>
     private void ProcessBatch(List<WalWork> batch)
     {
         var started = Stopwatch.GetTimestamp();
         var walBatch = new WalBatch(_store, _options.MaxChunkBytes);
         var staged = new List<WalRequest>(batch.Count);
         var checkpoint = false;
+        _redo.Begin(_segments.End, _sequence);
+        _store.Redo = _redo;
         _db.BeginTrans();
         var open = true;
         try
@@ -146,21 +159,18 @@ public sealed partial class LiteDbWriteAheadLog
                     request.Fail(ex);
                 }
             }
-            var (chunks, chunkBytes) = walBatch.Flush();
-            var changed = staged.Exists(r => r.Changed);
-            if (changed)
+            walBatch.Flush();
+            if (staged.Exists(r => r.Changed))
             {
-                var pagesBefore = _logFile.Writes;
-                var target = _logFile.ConfirmedPages + 1;
+                var record = _redo.Finish();
+                _store.SetApplied(new SegmentPosition(_redo.Start.Segment, _redo.Start.Offset + record.Length), _sequence + 1);
+                _segments.Append(record);
+                _segments.SyncCommit();
+                _sequence++;
+                _segmentBytesSinceCheckpoint += record.Length;
                 open = false;
-                _db.Commit();
-                // LiteDB's commit only queues the pages for its writer thread; the commit is on disk once its
-                // confirmed page is written and the file synced.
-                if (!_logFile.WaitForConfirmedPages(target, _options.CommitWriteTimeout))
-                {
-                    throw new IOException($"LiteDB did not write the commit page of a group commit within {_options.CommitWriteTimeout}");
-                }
-                _logFile.Sync();
+                var pagesBefore = _logFile.Writes;
+                CommitLiteDb();
                 Interlocked.Increment(ref _commits);
                 _metrics.Commits.Add(1);
                 _metrics.PagesWritten.Add(_logFile.Writes - pagesBefore);
@@ -176,13 +186,23 @@ public sealed partial class LiteDbWriteAheadLog
         }
         finally
         {
+            _store.Redo = null;
             if (open) _db.Rollback();
         }
-        if (checkpoint || _logFile.Length >= _options.CheckpointBytes) Checkpoint();
+        // Both cost syncs of their own: done after the callers were answered, never inside a commit.
+        if (_segments.End.Offset >= _options.SegmentBytes) _segments.Roll();
+        if (checkpoint || _logFile.Length >= _options.CheckpointBytes || _segmentBytesSinceCheckpoint >= _options.CheckpointBytes) Checkpoint();
         foreach (var work in batch)
         {
             if (work is CheckpointRequest) work.Complete();
         }
+    }
+
+    /// <summary>Commits LiteDB's transaction; its commit page is counted so a checkpoint knows when all of them are written.</summary>
+    private void CommitLiteDb()
+    {
+        _db.Commit();
+        _confirmedTarget++;
     }
 
     private long _lastLiteDbFlushes;
@@ -218,14 +238,47 @@ public sealed partial class LiteDbWriteAheadLog
         }
     }
 
+    /// <summary>
+    /// Makes LiteDB's state durable in its data file, between two group commits. LiteDB's log is synced first and its
+    /// length put in the marker, because the copy overwrites data pages in place and only a durable log can finish a
+    /// copy cut short. Afterwards replay would start at the current end of the segments, so older segments that hold no
+    /// live chunk are removed.
+    /// </summary>
     private void Checkpoint()
     {
         var started = Stopwatch.GetTimestamp();
+        if (!_logFile.WaitForConfirmedPages(_confirmedTarget, _options.CommitWriteTimeout))
+        {
+            throw new IOException($"LiteDB did not write its committed pages within {_options.CommitWriteTimeout}");
+        }
         var length = _logFile.Length;
+        _logFile.Sync();
+        if (_marker.Write(length)) Interlocked.Increment(ref _markerSyncs);
         _db.Checkpoint();
+        if (_marker.Write(0)) Interlocked.Increment(ref _markerSyncs);
+        _segmentBytesSinceCheckpoint = 0;
         Interlocked.Increment(ref _checkpoints);
         _metrics.Checkpoints.Add(1);
+        RemoveUnneededSegments();
         WalLog.Checkpointed(_logger, length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// A segment is needed while a chunk lies in it or a replay could start in it. A partition's chunks lie in segments
+    /// in the order of their indexes (new chunks go to the newest segment; truncation only removes or shortens), so its
+    /// oldest chunk names the oldest segment it needs: compaction frees segments from the oldest on.
+    /// </summary>
+    private void RemoveUnneededSegments()
+    {
+        // Replay starts where the data file's applied position points: after the commit that filled a segment and
+        // before the next one, that is still the full segment, not the new one.
+        var keepFrom = _store.GetApplied() is { } applied ? Math.Min(applied.End.Segment, _segments.Current) : _segments.Current;
+        if (_store.OldestSegment() is { } oldest && oldest < keepFrom) keepFrom = oldest;
+        var remove = _segments.Ids.Where(id => id < keepFrom).ToList();
+        if (remove.Count == 0) return;
+        var bytes = remove.Sum(_segments.LengthOf);
+        _segments.Remove(remove);
+        WalLog.SegmentsRemoved(_logger, remove.Count, bytes);
     }
 
     private void CloseCleanly()
@@ -236,7 +289,7 @@ public sealed partial class LiteDbWriteAheadLog
         }
         catch (Exception ex)
         {
-            // The log is still complete on disk; the next open replays it.
+            // The segments are complete on disk; the next open replays them.
             WalLog.WriterFailed(_logger, ex);
         }
     }
@@ -259,9 +312,10 @@ public sealed partial class LiteDbWriteAheadLog
         }
         lock (_queueGate) Monitor.PulseAll(_queueGate);
         _db.Dispose();
-        _logFile.Sync();
         _dataFile.Dispose();
         _logFile.Dispose();
+        _segments.Dispose();
+        _marker.Dispose();
         _metrics.Dispose();
         WalLog.Closed(_logger, _path);
     }

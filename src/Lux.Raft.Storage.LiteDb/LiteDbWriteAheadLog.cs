@@ -10,10 +10,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Lux.Raft.Storage.LiteDb;
 
 /// <summary>
-/// A silo's write-ahead log: one LiteDB database in the data directory holding every local replica's entries, hard
-/// state and snapshot metadata. Writes from all partitions and callers are group-committed: whatever arrives while a
-/// commit is being synced goes into the next LiteDB transaction, and each transaction costs one fsync of LiteDB's log
-/// file. A write's task completes only after that sync. See docs/wal.md.
+/// A silo's write-ahead log for every local replica: entries in append-only segment files, and in one LiteDB database
+/// the index of where they lie, hard state and snapshot metadata. Writes from all partitions and callers are
+/// group-committed: whatever arrives while a commit is being synced goes into the next commit, and each commit costs
+/// one fsync, of the segment its record went to. A write's task completes only after that sync. See docs/wal.md.
 /// </summary>
 public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
 {
@@ -22,22 +22,27 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
     private readonly WalMetrics _metrics;
     private readonly WalFileStream _dataFile;
     private readonly WalFileStream _logFile;
+    private readonly SegmentLog _segments;
+    private readonly CheckpointMarker _marker;
     private readonly LiteDatabase _db;
     private readonly ChunkStore _store;
     private readonly ConcurrentDictionary<ulong, PartitionSlot> _slots = new();
     private readonly string _path;
 
     private LiteDbWriteAheadLog(LiteDbWalOptions options, ILogger logger, WalMetrics metrics, WalFileStream dataFile,
-        WalFileStream logFile, LiteDatabase db, string path)
+        WalFileStream logFile, SegmentLog segments, CheckpointMarker marker, LiteDatabase db, string path)
     {
         _options = options;
         _logger = logger;
         _metrics = metrics;
         _dataFile = dataFile;
         _logFile = logFile;
+        _segments = segments;
+        _marker = marker;
         _db = db;
         _path = path;
-        _store = new ChunkStore(db);
+        _store = new ChunkStore(db, segments);
+        _confirmedTarget = logFile.ConfirmedPages;
         Snapshots = new SnapshotFileStore(Path.Combine(Path.GetDirectoryName(path)!, "snapshots"), options.Sync, logger);
         _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "lux-wal-writer" };
     }
@@ -48,17 +53,22 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
     /// <summary>The database file's full path.</summary>
     public string DatabasePath => _path;
 
+    /// <summary>The directory of the segment files holding the entries.</summary>
+    public string SegmentDirectory => _segments.Directory;
+
     /// <inheritdoc />
     public IReadOnlyCollection<ulong> Partitions => _slots.Values.Where(s => s.Stored).Select(s => s.Id).ToArray();
 
     /// <summary>Counters of the sync path, for diagnostics and the durability tests.</summary>
     public WalStatistics Statistics => new(
-        _logFile.Syncs, _dataFile.Syncs, _logFile.LiteDbFlushes, Interlocked.Read(ref _commits),
-        _logFile.Writes, _logFile.BytesWritten, Interlocked.Read(ref _checkpoints), _logFile.Length);
+        _segments.CommitSyncs, Interlocked.Read(ref _commits), _logFile.Syncs, _dataFile.Syncs,
+        _segments.OtherSyncs + Interlocked.Read(ref _markerSyncs), _logFile.LiteDbFlushes, _segments.BytesWritten,
+        _logFile.Writes, _logFile.BytesWritten, Interlocked.Read(ref _checkpoints), _logFile.Length, _segments.Ids.Count);
 
     /// <summary>
-    /// Opens (creating if needed) the WAL in <see cref="LiteDbWalOptions.DataDirectory"/>: validates the options, cuts a
-    /// damaged log tail back to its last committed transaction, opens LiteDB and loads every partition's metadata.
+    /// Opens (creating if needed) the WAL in <see cref="LiteDbWalOptions.DataDirectory"/>: validates the options, sets
+    /// LiteDB's unsynced log aside, opens LiteDB, replays the segment records it has not applied (cutting a torn or
+    /// damaged tail back to the last whole record) and loads every partition's metadata.
     /// </summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid or the directory is unusable.</exception>
     /// <exception cref="IOException">The files are in use by another process or cannot be read.</exception>
@@ -77,31 +87,34 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
         var logger = (ILogger?)loggerFactory?.CreateLogger<LiteDbWriteAheadLog>() ?? NullLogger.Instance;
         var directory = Path.GetFullPath(options.DataDirectory);
         var dataPath = Path.Combine(directory, options.FileName);
-        var logPath = Path.Combine(directory, Path.GetFileNameWithoutExtension(options.FileName) + "-log" + Path.GetExtension(options.FileName));
+        var stem = Path.GetFileNameWithoutExtension(options.FileName);
+        var logPath = Path.Combine(directory, stem + "-log" + Path.GetExtension(options.FileName));
         var metrics = new WalMetrics(meterFactory);
         IWalFile? data = null, log = null;
+        CheckpointMarker? marker = null;
+        SegmentLog? segments = null;
         WalFileStream? dataStream = null, logStream = null;
         LiteDatabase? db = null;
         try
         {
+            marker = new CheckpointMarker(OpenFile(files, Path.Combine(directory, stem + ".ckpt")), options.Sync);
             data = OpenFile(files, dataPath);
             log = OpenFile(files, logPath);
-            if (data.Length == 0 && log.Length > 0)
+            segments = SegmentLog.Open(files, Path.Combine(directory, "segments"), options.Sync, metrics.RecordSync);
+            var resumeCheckpoint = false;
+            if (data.Length == 0)
             {
-                throw new IOException($"WAL log file {logPath} has {log.Length} bytes but the data file {dataPath} is empty or missing: refusing to replay a log without its database.");
+                if (log.Length > 0 || segments.TotalBytes > 0)
+                {
+                    throw new IOException($"WAL data file {dataPath} is empty or missing but its log or segment files hold data: refusing to rebuild a log without its database.");
+                }
+                // Before the database exists, so a database without a readable marker was damaged, not new.
+                marker.Write(0);
+                if (options.Sync) files.SyncDirectory(directory);
             }
-            var report = LogFileInspector.Inspect(log);
-            if (report.Damaged)
+            else
             {
-                metrics.Corruptions.Add(1);
-                var damage = report.HolePage >= 0
-                    ? $"page {report.HolePage} never reached the disk but later pages did"
-                    : $"torn write: {report.TornBytes} bytes past the last whole page";
-                WalLog.LogTailDamaged(logger, logPath, damage, report.OriginalLength, report.ValidLength, report.UncommittedPages);
-            }
-            else if (report.CutBack)
-            {
-                WalLog.LogTailUncommitted(logger, logPath, report.UncommittedPages, report.OriginalLength, report.ValidLength);
+                resumeCheckpoint = SetLiteDbLogAside(marker, log, logPath, logger, metrics);
             }
             dataStream = new WalFileStream(data, WalFileRole.Data, options.Sync, metrics.RecordSync);
             logStream = new WalFileStream(log, WalFileRole.Log, options.Sync, metrics.RecordSync);
@@ -119,8 +132,8 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
             // We checkpoint ourselves between group commits, where it cannot delay an acknowledgement mid-commit.
             if (db.CheckpointSize != 0)
             {
-                // The group commit tells its own commit page by counting them, so every other LiteDB write must be
-                // on disk before the writer starts: wait for this one's commit page.
+                // A checkpoint syncs the log after its last commit page is written, found by counting them, so every
+                // other LiteDB write must be on disk before the writer starts: wait for this one's commit page.
                 var target = logStream.ConfirmedPages + 1;
                 db.CheckpointSize = 0;
                 if (!logStream.WaitForConfirmedPages(target, options.CommitWriteTimeout))
@@ -128,18 +141,20 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
                     throw new IOException("LiteDB did not write the commit page of its settings change");
                 }
             }
-            var wal = new LiteDbWriteAheadLog(options, logger, metrics, dataStream, logStream, db, dataPath);
+            var wal = new LiteDbWriteAheadLog(options, logger, metrics, dataStream, logStream, segments, marker, db, dataPath);
+            (long Records, long Bytes) replayed;
             try
             {
+                replayed = wal.ReplaySegments();
                 wal.LoadPartitions();
+                if (resumeCheckpoint) wal.Checkpoint();
             }
             catch (LiteException ex)
             {
                 throw new WalCorruptionException($"WAL database {dataPath} is damaged and cannot be read: {ex.Message}", ex);
             }
-            logStream.Sync();
             wal._writerThread.Start();
-            WalLog.Opened(logger, dataPath, wal._slots.Count, report.ValidLength, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            WalLog.Opened(logger, dataPath, wal._slots.Count, replayed.Records, replayed.Bytes, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return wal;
         }
         catch
@@ -149,9 +164,50 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
             logStream?.Dispose();
             data?.Dispose();
             log?.Dispose();
+            segments?.Dispose();
+            marker?.Dispose();
             metrics.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Decides what of LiteDB's log to keep before LiteDB reads it. Group commits never sync it, so after a crash its
+    /// tail may hold pages that never fully reached the disk: it is dropped, and the segments (synced by every commit)
+    /// rebuild what it held. Only a checkpoint cut short keeps it, up to the length it synced before it began.
+    /// </summary>
+    /// <returns>Whether a checkpoint was cut short and must be finished.</returns>
+    private static bool SetLiteDbLogAside(CheckpointMarker marker, IWalFile log, string logPath, ILogger logger, WalMetrics metrics)
+    {
+        var inProgress = marker.Read();
+        if (inProgress == 0)
+        {
+            if (log.Length == 0) return false;
+            WalLog.LogDiscarded(logger, logPath, log.Length);
+            log.SetLength(0);
+            log.FlushToDisk();
+            return false;
+        }
+        if (inProgress is null) WalLog.CheckpointMarkerDamaged(logger, marker.Path);
+        else if (log.Length > inProgress)
+        {
+            log.SetLength(inProgress.Value);
+            log.FlushToDisk();
+        }
+        var report = LogFileInspector.Inspect(log);
+        if (report.Damaged)
+        {
+            metrics.Corruptions.Add(1);
+            var damage = report.HolePage >= 0
+                ? $"page {report.HolePage} never reached the disk but later pages did"
+                : $"torn write: {report.TornBytes} bytes past the last whole page";
+            WalLog.LogTailDamaged(logger, logPath, damage, report.OriginalLength, report.ValidLength, report.UncommittedPages);
+        }
+        else if (report.CutBack)
+        {
+            WalLog.LogTailUncommitted(logger, logPath, report.UncommittedPages, report.OriginalLength, report.ValidLength);
+        }
+        return true;
     }
 
     private static IWalFile OpenFile(IWalFileSystem files, string path)
@@ -216,12 +272,17 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
         Snapshots.DeleteAll(partitionId);
     }
 
-    /// <summary>Copies LiteDB's log into the data file now (normally done when the log passes <see cref="LiteDbWalOptions.CheckpointBytes"/>).</summary>
+    /// <summary>
+    /// Makes LiteDB's state durable in its data file now and removes the segment files nothing needs any more (normally
+    /// done when LiteDB's log or the segments written since the last checkpoint pass <see cref="LiteDbWalOptions.CheckpointBytes"/>).
+    /// </summary>
     public ValueTask CheckpointAsync(CancellationToken cancellationToken = default) => Enqueue(new CheckpointRequest(), cancellationToken);
 
     internal ChunkStore Store => _store;
 
     internal WalFileStream LogFile => _logFile;
+
+    internal SegmentLog Segments => _segments;
 
     internal WalFileStream DataFile => _dataFile;
 
@@ -233,13 +294,18 @@ public sealed partial class LiteDbWriteAheadLog : IRaftLogStoreProvider
 }
 
 /// <summary>Counters of a WAL's sync path.</summary>
-/// <param name="LogSyncs">Real fsync calls on LiteDB's log file (one per group commit, plus one per checkpoint).</param>
-/// <param name="DataSyncs">Real fsync calls on the data file (checkpoints).</param>
-/// <param name="LiteDbLogFlushes">Flushes LiteDB asked for on its log, covered by the group commit's sync instead.</param>
+/// <param name="CommitSyncs">fsync calls of group commits, on the current segment file: one per commit.</param>
 /// <param name="Commits">Group commits.</param>
-/// <param name="LogWrites">Page writes to the log file.</param>
-/// <param name="LogBytesWritten">Bytes written to the log file.</param>
+/// <param name="LogSyncs">fsync calls on LiteDB's log file (checkpoints only).</param>
+/// <param name="DataSyncs">fsync calls on the data file (checkpoints only).</param>
+/// <param name="OtherSyncs">Other fsync calls: checkpoint marker, directory entries of new or removed segments, recovery.</param>
+/// <param name="LiteDbLogFlushes">Flushes LiteDB asked for on its log, none of which became an fsync.</param>
+/// <param name="SegmentBytesWritten">Bytes appended to the segment files.</param>
+/// <param name="LogWrites">Page writes to LiteDB's log file.</param>
+/// <param name="LogBytesWritten">Bytes written to LiteDB's log file.</param>
 /// <param name="Checkpoints">Checkpoints run.</param>
-/// <param name="LogLength">The log file's current length.</param>
+/// <param name="LogLength">LiteDB's log file's current length.</param>
+/// <param name="Segments">Segment files present.</param>
 public readonly record struct WalStatistics(
-    long LogSyncs, long DataSyncs, long LiteDbLogFlushes, long Commits, long LogWrites, long LogBytesWritten, long Checkpoints, long LogLength);
+    long CommitSyncs, long Commits, long LogSyncs, long DataSyncs, long OtherSyncs, long LiteDbLogFlushes, long SegmentBytesWritten,
+    long LogWrites, long LogBytesWritten, long Checkpoints, long LogLength, int Segments);

@@ -163,30 +163,7 @@ public sealed partial class SnapshotFileStore
 
     private string PartitionDirectory(ulong partition) => Path.Combine(Directory, partition.ToString("x16"));
 
-    private static void SyncDirectory(string directory)
-    {
-        // A rename is durable only once the directory entry is: fsync the directory (POSIX; NTFS journals it itself).
-        if (OperatingSystem.IsWindows()) return;
-        var fd = Open(directory, 0);
-        if (fd < 0) throw new IOException($"cannot open directory {directory} to sync it (errno {Marshal.GetLastPInvokeError()})");
-        try
-        {
-            if (Fsync(fd) != 0) throw new IOException($"fsync of directory {directory} failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
+    private static void SyncDirectory(string directory) => Internal.DirectorySync.Sync(directory);
 
     /// <summary>Passes writes through and keeps their CRC-32 and length.</summary>
     private sealed class ChecksumWriteStream(Stream inner) : Stream

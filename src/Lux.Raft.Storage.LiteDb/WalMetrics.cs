@@ -17,7 +17,7 @@ internal sealed class WalMetrics : IDisposable
         Syncs = _meter.CreateCounter<long>("lux.wal.syncs", "{sync}", "Real fsync calls on the WAL's files.");
         SyncDuration = _meter.CreateHistogram<double>("lux.wal.sync.duration", "ms", "Time one fsync took.");
         LiteDbFlushesCoalesced = _meter.CreateCounter<long>("lux.wal.litedb_flushes.coalesced", "{flush}",
-            "Log flushes LiteDB asked for that the group commit's single sync covered instead.");
+            "Log flushes LiteDB asked for that were not executed (the segment sync of each group commit is what makes a write durable).");
         Commits = _meter.CreateCounter<long>("lux.wal.commits", "{commit}", "Group commits (one LiteDB transaction and one sync each).");
         BatchRequests = _meter.CreateHistogram<long>("lux.wal.batch.requests", "{request}", "Requests sharing one group commit.");
         BatchEntries = _meter.CreateHistogram<long>("lux.wal.batch.entries", "{entry}", "Entries made durable by one group commit.");

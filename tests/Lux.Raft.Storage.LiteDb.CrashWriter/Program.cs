@@ -20,7 +20,7 @@ void Print(string line)
     lock (outputGate) output.WriteLine(line);
 }
 
-await using var wal = await LiteDbWriteAheadLog.OpenAsync(new LiteDbWalOptions { DataDirectory = dir, CheckpointBytes = 2 * 1024 * 1024 });
+await using var wal = await LiteDbWriteAheadLog.OpenAsync(new LiteDbWalOptions { DataDirectory = dir, CheckpointBytes = 1024 * 1024, SegmentBytes = 64 * 1024 });
 var stores = new List<LiteDbRaftLogStore>();
 for (var p = 1; p <= partitions; p++) stores.Add(await wal.OpenPartitionAsync((ulong)p));
 Print(CrashProtocol.Ready);

@@ -1,12 +1,14 @@
 using System.Text;
+using Lux.Raft.Storage.LiteDb.Internal;
 using Lux.Raft.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Lux.Raft.Storage.LiteDb.Tests;
 
 /// <summary>
-/// Damage to the files on disk is found, logged and cut back to the last valid state, never served: torn and
-/// unfinished tails of LiteDB's log, damaged entry records and metadata in the data file, a truncated data file.
+/// Damage to the files on disk is found, logged and cut back to the last valid state, never served: torn, zeroed and
+/// garbage tails of the segment files, LiteDB's unsynced log after a crash, the log of a checkpoint cut short, damaged
+/// entry records, damaged metadata, a truncated data file.
 /// </summary>
 public sealed class CorruptionTests(Xunit.Abstractions.ITestOutputHelper _output) : IDisposable
 {
@@ -22,21 +24,35 @@ public sealed class CorruptionTests(Xunit.Abstractions.ITestOutputHelper _output
 
     private string LogPath => Path.Combine(_dir.Path, "raft-wal-log.db");
 
+    private string SegmentPath => Directory.GetFiles(Path.Combine(_dir.Path, "segments"), "*.seg").Order().Last();
+
     private async Task<LiteDbWriteAheadLog> Open(long cache = 1024 * 1024) =>
         await LiteDbWriteAheadLog.OpenAsync(Options(cache), _logs.CreateFactory());
 
-    /// <summary>Writes entries 1..10 and then 11..20 as two commits and closes without a checkpoint, as a crash would; returns the log length between them.</summary>
-    private async Task<long> TwoCommitsLeftInTheLog()
+    /// <summary>
+    /// Writes entries 1..10 and then 11..20 as two commits and closes without a checkpoint, as a crash would; returns the
+    /// lengths of LiteDB's log and of the segment between the two commits.
+    /// </summary>
+    private async Task<(long Log, long Segment)> TwoCommitsLeftUncheckpointed()
     {
         var wal = await Open();
         var store = await wal.OpenPartitionAsync(7);
         await store.SaveAsync(new HardState(1, 1, 5), Entries.Make(1, 10, 1, partition: 7));
-        var between = wal.Statistics.LogLength;
-        await store.SaveAsync(new HardState(1, 1, 10), Entries.Make(11, 10, 1, partition: 7));
+        await wal.CheckpointAsync();
+        await store.SaveAsync(new HardState(1, 1, 8), Entries.Make(11, 5, 1, partition: 7));
+        var between = (wal.Statistics.LogLength, new FileInfo(SegmentPath).Length);
+        await store.SaveAsync(new HardState(1, 1, 10), Entries.Make(16, 5, 1, partition: 7));
         wal.CheckpointOnDispose = false;
         await wal.DisposeAsync();
-        Assert.True(new FileInfo(LogPath).Length > between, "the second commit is in the log file");
+        Assert.True(new FileInfo(LogPath).Length > between.LogLength, "the last commit is in LiteDB's log file");
         return between;
+    }
+
+    /// <summary>Pretends a checkpoint was cut short after it synced LiteDB's log: the marker names the log's length.</summary>
+    private void MarkCheckpointInProgress(long logLength)
+    {
+        using var marker = new CheckpointMarker(OsWalFileSystem.Instance.Open(Path.Combine(_dir.Path, "raft-wal.ckpt")), syncEnabled: false);
+        marker.Write(logLength);
     }
 
     private static async Task AssertLog(LiteDbWriteAheadLog wal, ulong last)
@@ -50,48 +66,112 @@ public sealed class CorruptionTests(Xunit.Abstractions.ITestOutputHelper _output
     }
 
     [Fact]
-    public async Task A_torn_page_at_the_end_of_the_log_is_cut_back_to_the_last_commit()
+    public async Task After_a_crash_liteDbs_unsynced_log_is_dropped_and_the_segments_rebuild_it()
     {
-        await TwoCommitsLeftInTheLog();
-        using (var f = new FileStream(LogPath, FileMode.Open)) f.SetLength(f.Length - 100);
+        await TwoCommitsLeftUncheckpointed();
+        var garbage = new byte[3 * 8192];
+        new Random(5).NextBytes(garbage);
+        using (var f = new FileStream(LogPath, FileMode.Open)) f.Write(garbage);
         await using var wal = await Open();
-        Assert.True(_logs.Has(LogLevel.Warning, "torn write: 8092 bytes past the last whole page"), "a warning names the damage");
-        await AssertLog(wal, 10);
+        Assert.True(_logs.Has(LogLevel.Information, "never synced; the segment files replay them"), "the drop is logged");
+        Assert.True(_logs.Has(LogLevel.Information, "2 segment records"), "both later commits were replayed");
+        await AssertLog(wal, 20);
     }
 
     [Fact]
-    public async Task A_missing_page_inside_the_last_transaction_drops_that_transaction()
+    public async Task A_torn_record_at_the_end_of_a_segment_is_cut_back_with_a_log_line()
     {
-        var between = await TwoCommitsLeftInTheLog();
+        var (_, between) = await TwoCommitsLeftUncheckpointed();
+        using (var f = new FileStream(SegmentPath, FileMode.Open)) f.SetLength(f.Length - 30);
+        await using (var wal = await Open())
+        {
+            Assert.True(_logs.Has(LogLevel.Warning, "damaged tail"), "a warning names the damage");
+            Assert.Equal(between, new FileInfo(SegmentPath).Length);
+            await AssertLog(wal, 15);
+            var store = await wal.OpenPartitionAsync(7);
+            await store.SaveAsync(null, Entries.Make(16, 5, 1, partition: 7));
+        }
+        // The cut is durable and appends continue from it.
+        await using var again = await Open();
+        await AssertLog(again, 20);
+    }
+
+    [Theory]
+    [InlineData(false, "zeros where a record should start")]
+    [InlineData(true, "bytes that are not a record header")]
+    public async Task Zeros_or_garbage_after_the_last_record_are_cut_back(bool garbage, string damage)
+    {
+        await TwoCommitsLeftUncheckpointed();
+        var tail = new byte[5000];
+        if (garbage) new Random(9).NextBytes(tail);
+        var length = new FileInfo(SegmentPath).Length;
+        using (var f = new FileStream(SegmentPath, FileMode.Append)) f.Write(tail);
+        await using var wal = await Open();
+        Assert.True(_logs.Has(LogLevel.Warning, damage), "a warning names the damage");
+        Assert.Equal(length, new FileInfo(SegmentPath).Length);
+        await AssertLog(wal, 20);
+    }
+
+    [Fact]
+    public async Task A_record_with_a_flipped_byte_ends_the_replay_there()
+    {
+        var (_, between) = await TwoCommitsLeftUncheckpointed();
+        var data = File.ReadAllBytes(SegmentPath);
+        data[between + 40] ^= 0x10;
+        File.WriteAllBytes(SegmentPath, data);
+        await using var wal = await Open();
+        Assert.True(_logs.Has(LogLevel.Warning, "checksum does not match"), "a warning names the damage");
+        await AssertLog(wal, 15);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_cut_short_keeps_liteDbs_synced_log_and_checks_its_torn_page()
+    {
+        var (log, _) = await TwoCommitsLeftUncheckpointed();
+        MarkCheckpointInProgress(new FileInfo(LogPath).Length);
+        using (var f = new FileStream(LogPath, FileMode.Open)) f.SetLength(f.Length - 100);
+        await using var wal = await Open();
+        Assert.True(_logs.Has(LogLevel.Warning, "torn write: 8092 bytes past the last whole page"), "a warning names the damage");
+        Assert.True(_logs.Has(LogLevel.Information, "1 segment records"), "the commit LiteDB lost is replayed from its segment");
+        await AssertLog(wal, 20);
+        Assert.True(log > 0);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_cut_short_drops_a_transaction_with_a_page_missing_from_its_log()
+    {
+        var (log, _) = await TwoCommitsLeftUncheckpointed();
+        MarkCheckpointInProgress(new FileInfo(LogPath).Length);
         using (var f = new FileStream(LogPath, FileMode.Open))
         {
-            f.Position = between;
+            f.Position = log;
             f.Write(new byte[8192]);
         }
         await using var wal = await Open();
         Assert.True(_logs.Has(LogLevel.Warning, "never reached the disk but later pages did"), "a warning names the damage");
-        await AssertLog(wal, 10);
+        await AssertLog(wal, 20);
     }
 
     [Fact]
-    public async Task Pages_of_a_transaction_that_never_committed_are_dropped()
+    public async Task A_checkpoint_cut_short_ignores_log_pages_written_after_its_sync()
     {
-        await TwoCommitsLeftInTheLog();
+        await TwoCommitsLeftUncheckpointed();
+        var synced = new FileInfo(LogPath).Length;
+        MarkCheckpointInProgress(synced);
         var garbage = new byte[2 * 8192];
         new Random(5).NextBytes(garbage);
-        garbage[18] = 0;
-        garbage[8192 + 18] = 0;
         using (var f = new FileStream(LogPath, FileMode.Append)) f.Write(garbage);
-        var length = new FileInfo(LogPath).Length;
-        await using var wal = await Open();
-        Assert.True(_logs.Has(LogLevel.Information, "never committed"), "the cut is logged");
-        Assert.True(new FileInfo(LogPath).Length < length);
-        await AssertLog(wal, 20);
+        await using (var wal = await Open())
+        {
+            await AssertLog(wal, 20);
+        }
+        // The interrupted checkpoint was finished at open: the marker says none is in progress and the log is empty.
+        Assert.Equal(0, new FileInfo(LogPath).Length);
     }
 
     private static byte[] Marker(int i) => Encoding.ASCII.GetBytes($"<<marker {i:D4} " + new string('m', 40) + ">>");
 
-    /// <summary>Writes entries 1..count with distinct marker payloads, checkpointed into the data file.</summary>
+    /// <summary>Writes entries 1..count with distinct marker payloads and closes cleanly (the database has applied every record).</summary>
     private async Task WriteMarkers(int count, ulong commit)
     {
         await using var wal = await Open();
@@ -103,13 +183,14 @@ public sealed class CorruptionTests(Xunit.Abstractions.ITestOutputHelper _output
         }
     }
 
+    /// <summary>Damages entry i where it is stored: in a segment file that the database has already applied.</summary>
     private void FlipByteOfMarker(int i)
     {
-        var data = File.ReadAllBytes(DataPath);
+        var data = File.ReadAllBytes(SegmentPath);
         var at = data.AsSpan().IndexOf(Marker(i));
-        Assert.True(at >= 0, $"marker {i} is in the data file");
+        Assert.True(at >= 0, $"marker {i} is in the segment file");
         data[at + 20] ^= 0x40;
-        File.WriteAllBytes(DataPath, data);
+        File.WriteAllBytes(SegmentPath, data);
     }
 
     [Fact]

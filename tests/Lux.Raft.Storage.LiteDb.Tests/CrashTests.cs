@@ -44,7 +44,7 @@ public sealed class CrashTests(ITestOutputHelper output)
                 }
             }
 
-            await using var wal = await LiteDbWriteAheadLog.OpenAsync(new LiteDbWalOptions { DataDirectory = dir.Path, CheckpointBytes = 2 * 1024 * 1024 });
+            await using var wal = await LiteDbWriteAheadLog.OpenAsync(new LiteDbWalOptions { DataDirectory = dir.Path, CheckpointBytes = 1024 * 1024, SegmentBytes = 64 * 1024 });
             foreach (var model in models.Values)
             {
                 var store = await wal.OpenPartitionAsync(model.Partition);
@@ -54,7 +54,8 @@ public sealed class CrashTests(ITestOutputHelper output)
                 if (verdict.LostInFlight) inFlightLost++;
             }
         }
-        output.WriteLine($"{kills} kills, {acknowledged} acknowledged writes checked; in-flight writes found whole {inFlightApplied} times, absent {inFlightLost} times");
+        var segments = Directory.GetFiles(Path.Combine(dir.Path, "segments"), "*.seg").Select(Path.GetFileNameWithoutExtension).Order().ToList();
+        output.WriteLine($"{kills} kills, {acknowledged} acknowledged writes checked; in-flight writes found whole {inFlightApplied} times, absent {inFlightLost} times; segment files left: {segments.Count}, from {segments.FirstOrDefault()} to {segments.LastOrDefault()}");
         Assert.True(acknowledged > kills, "the writer made progress between kills");
     }
 

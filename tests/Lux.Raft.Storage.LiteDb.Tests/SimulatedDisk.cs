@@ -34,6 +34,24 @@ internal sealed class SimulatedDisk : IWalFileSystem
         }
     }
 
+    public IReadOnlyList<string> List(string directory, string suffix)
+    {
+        lock (_gate)
+        {
+            return _files.Keys.Where(p => System.IO.Path.GetDirectoryName(p) == directory && p.EndsWith(suffix, StringComparison.Ordinal)).ToList();
+        }
+    }
+
+    public void CreateDirectory(string directory) { }
+
+    /// <summary>Removal is modelled as durable at once (the WAL syncs the directory right after it).</summary>
+    public void Delete(string path)
+    {
+        lock (_gate) _files.Remove(path);
+    }
+
+    public void SyncDirectory(string directory) => OnSync?.Invoke(directory);
+
     /// <summary>The disk as a power cut at this moment would leave it.</summary>
     public PowerCut Cut()
     {

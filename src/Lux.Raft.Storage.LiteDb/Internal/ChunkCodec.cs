@@ -44,13 +44,17 @@ internal static class ChunkCodec
 
     public static int RecordSize(in Entry entry) => RecordOverhead + entry.Data.Length;
 
-    /// <summary>Encodes consecutive entries into one chunk payload.</summary>
-    public static byte[] Encode(ulong partition, ReadOnlySpan<Entry> entries)
+    /// <summary>The payload size of a chunk holding <paramref name="entries"/>.</summary>
+    public static int Size(ReadOnlySpan<Entry> entries)
     {
         var size = HeaderSize;
         foreach (ref readonly var e in entries) size += RecordSize(e);
-        var payload = new byte[size];
-        var span = payload.AsSpan();
+        return size;
+    }
+
+    /// <summary>Encodes consecutive entries into one chunk payload of exactly <see cref="Size"/> bytes.</summary>
+    public static void Encode(ulong partition, ReadOnlySpan<Entry> entries, Span<byte> span)
+    {
         BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
         BinaryPrimitives.WriteUInt64LittleEndian(span[4..], partition);
         BinaryPrimitives.WriteUInt64LittleEndian(span[12..], entries[0].Index);
@@ -67,7 +71,6 @@ internal static class ChunkCodec
             BinaryPrimitives.WriteUInt32LittleEndian(record[^4..], Crc32.HashToUInt32(body));
             offset += record.Length;
         }
-        return payload;
     }
 }
 

@@ -3,31 +3,107 @@ using LiteDB;
 namespace Lux.Raft.Storage.LiteDb.Internal;
 
 /// <summary>
-/// The LiteDB side of the WAL: the "chunks" collection (packed entries, keyed by <see cref="ChunkKey"/>) and the
-/// "partitions" collection (one metadata document per partition). Every chunk query is an _id range inside one
-/// partition's key range, so a partition's reads and deletes never visit another partition's documents.
+/// The LiteDB side of the WAL: the "chunks" collection (where each run of a partition's entries lies in the segment
+/// files, keyed by <see cref="ChunkKey"/>), the "partitions" collection (one metadata document per partition) and the
+/// "wal" collection (how far into the segments this database has applied). Every chunk query is an _id range inside
+/// one partition's key range, so a partition's reads and deletes never visit another partition's documents.
+/// During a group commit every change is also recorded in <see cref="Redo"/>, the segment record that makes it durable.
 /// </summary>
-internal sealed class ChunkStore(LiteDatabase db)
+internal sealed class ChunkStore(LiteDatabase db, SegmentLog segments)
 {
     private const string ChunkCollection = "chunks";
     private const string MetaCollection = "partitions";
-    private const string Payload = "d";
+    private const string WalCollection = "wal";
+    private const string Segment = "s";
+    private const string Offset = "o";
+    private const string Length = "n";
     private const string Meta = "m";
+    private const string Sequence = "q";
 
     private readonly ILiteCollection<BsonDocument> _chunks = db.GetCollection(ChunkCollection, BsonAutoId.Int64);
     private readonly ILiteCollection<BsonDocument> _meta = db.GetCollection(MetaCollection, BsonAutoId.Int64);
+    private readonly ILiteCollection<BsonDocument> _wal = db.GetCollection(WalCollection, BsonAutoId.Int64);
 
-    public void InsertChunk(ulong partition, ulong firstIndex, byte[] payload) =>
-        _chunks.Insert(new BsonDocument { ["_id"] = new BsonValue(ChunkKey.Create(partition, firstIndex)), [Payload] = new BsonValue(payload) });
+    /// <summary>The record of the group commit being staged; null while recovery replays records.</summary>
+    public SegmentRecordWriter? Redo { get; set; }
 
-    public void UpdateChunk(byte[] key, byte[] payload) =>
-        _chunks.Update(new BsonDocument { ["_id"] = new BsonValue(key), [Payload] = new BsonValue(payload) });
+    /// <summary>Encodes <paramref name="entries"/> into the group commit's record and indexes them as one chunk.</summary>
+    public int InsertChunk(ulong partition, ReadOnlySpan<Entry> entries)
+    {
+        var redo = Redo ?? throw new InvalidOperationException("chunks are written only inside a group commit");
+        var size = ChunkCodec.Size(entries);
+        var span = redo.InsertChunk(partition, entries[0].Index, size, out var offset);
+        ChunkCodec.Encode(partition, entries, span);
+        IndexChunk(partition, entries[0].Index, redo.Start.Segment, offset, size);
+        return size;
+    }
 
-    public byte[]? GetChunk(byte[] key) => _chunks.FindById(new BsonValue(key))?[Payload].AsBinary;
+    /// <summary>Indexes a chunk whose payload is already in a segment (recovery).</summary>
+    public void IndexChunk(ulong partition, ulong firstIndex, ulong segment, long offset, int length) =>
+        _chunks.Insert(new BsonDocument
+        {
+            ["_id"] = new BsonValue(ChunkKey.Create(partition, firstIndex)),
+            [Segment] = new BsonValue(unchecked((long)segment)),
+            [Offset] = new BsonValue(offset),
+            [Length] = new BsonValue(length),
+        });
+
+    /// <summary>Cuts a chunk to the first <paramref name="length"/> bytes of its payload.</summary>
+    public void ShortenChunk(ulong partition, ulong firstIndex, int length)
+    {
+        Redo?.ShortenChunk(partition, firstIndex, length);
+        var doc = _chunks.FindById(new BsonValue(ChunkKey.Create(partition, firstIndex)));
+        if (doc is null) return;
+        doc[Length] = new BsonValue(length);
+        _chunks.Update(doc);
+    }
+
+    public byte[]? GetChunk(byte[] key) => _chunks.FindById(new BsonValue(key)) is { } doc ? Decode(doc).Payload : null;
 
     /// <summary>Deletes the chunks whose first index lies in [<paramref name="fromIndex"/>, <paramref name="toIndex"/>].</summary>
-    public int DeleteChunks(ulong partition, ulong fromIndex, ulong toIndex) =>
-        fromIndex > toIndex ? 0 : _chunks.DeleteMany(Range(partition, fromIndex, toIndex));
+    public int DeleteChunks(ulong partition, ulong fromIndex, ulong toIndex)
+    {
+        if (fromIndex > toIndex) return 0;
+        Redo?.DeleteChunks(partition, fromIndex, toIndex);
+        return _chunks.DeleteMany(Range(partition, fromIndex, toIndex));
+    }
+
+    /// <summary>
+    /// The oldest segment any chunk lies in. A partition's chunks lie in segments in the order of their indexes, so only
+    /// each partition's first chunk is read: one index seek per partition, skipping from partition to partition.
+    /// </summary>
+    public ulong? OldestSegment()
+    {
+        ulong? oldest = null;
+        var partition = 0UL;
+        while (true)
+        {
+            var doc = _chunks.Query().Where(Query.GTE("_id", new BsonValue(ChunkKey.Create(partition, 0)))).OrderBy("_id").Limit(1).FirstOrDefault();
+            if (doc is null || !ChunkKey.TryParse(doc["_id"].AsBinary, out var found, out _)) return oldest;
+            var segment = unchecked((ulong)doc[Segment].AsInt64);
+            if (oldest is null || segment < oldest) oldest = segment;
+            if (found == ulong.MaxValue) return oldest;
+            partition = found + 1;
+        }
+    }
+
+    /// <summary>Records, in the same transaction, that the database reflects every segment record before <paramref name="end"/>.</summary>
+    public void SetApplied(SegmentPosition end, ulong nextSequence) =>
+        _wal.Upsert(new BsonDocument
+        {
+            ["_id"] = new BsonValue(1L),
+            [Segment] = new BsonValue(unchecked((long)end.Segment)),
+            [Offset] = new BsonValue(end.Offset),
+            [Sequence] = new BsonValue(unchecked((long)nextSequence)),
+        });
+
+    /// <summary>Where replay starts and the sequence number of the record found there; null for a new database.</summary>
+    public (SegmentPosition End, ulong NextSequence)? GetApplied()
+    {
+        var doc = _wal.FindById(new BsonValue(1L));
+        if (doc is null) return null;
+        return (new SegmentPosition(unchecked((ulong)doc[Segment].AsInt64), doc[Offset].AsInt64), unchecked((ulong)doc[Sequence].AsInt64));
+    }
 
     /// <summary>The key of the chunk with the greatest first index at or below <paramref name="index"/>: the one holding it, if any does.</summary>
     public byte[]? FindChunkKeyAtOrBelow(ulong partition, ulong index)
@@ -58,10 +134,17 @@ internal sealed class ChunkStore(LiteDatabase db)
     public BsonDocument ExplainRead(ulong partition, ulong fromIndex, ulong toIndex) =>
         _chunks.Query().Where(Range(partition, fromIndex, toIndex)).GetPlan();
 
-    public void UpsertMeta(ulong partition, byte[] meta) =>
+    public void UpsertMeta(ulong partition, byte[] meta)
+    {
+        Redo?.UpsertMeta(partition, meta);
         _meta.Upsert(new BsonDocument { ["_id"] = new BsonValue(unchecked((long)partition)), [Meta] = new BsonValue(meta) });
+    }
 
-    public void DeleteMeta(ulong partition) => _meta.Delete(new BsonValue(unchecked((long)partition)));
+    public void DeleteMeta(ulong partition)
+    {
+        Redo?.DeleteMeta(partition);
+        _meta.Delete(new BsonValue(unchecked((long)partition)));
+    }
 
     public IEnumerable<(ulong Partition, byte[] Meta)> ReadAllMeta()
     {
@@ -76,11 +159,15 @@ internal sealed class ChunkStore(LiteDatabase db)
     private static BsonExpression Range(ulong partition, ulong fromIndex, ulong toIndex) =>
         Query.Between("_id", new BsonValue(ChunkKey.Create(partition, fromIndex)), new BsonValue(ChunkKey.Create(partition, toIndex)));
 
-    private static (ulong, byte[], byte[]) Decode(BsonDocument doc)
+    /// <summary>A chunk document and its payload, read from its segment (empty when the segment does not hold it).</summary>
+    private (ulong FirstIndex, byte[] Key, byte[] Payload) Decode(BsonDocument doc)
     {
         var key = doc["_id"].AsBinary;
         ChunkKey.TryParse(key, out _, out var first);
-        var payload = doc[Payload];
-        return (first, key, payload.IsBinary ? payload.AsBinary : []);
+        var segment = doc[Segment];
+        var offset = doc[Offset];
+        var length = doc[Length];
+        if (!segment.IsInt64 || !offset.IsInt64 || !length.IsInt32) return (first, key, []);
+        return (first, key, segments.Read(unchecked((ulong)segment.AsInt64), offset.AsInt64, length.AsInt32));
     }
 }

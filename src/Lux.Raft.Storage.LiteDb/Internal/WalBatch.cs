@@ -76,7 +76,7 @@ internal sealed class PartitionBatch(PartitionSlot slot, ChunkStore store, int m
         {
             throw new WalCorruptionException($"partition {slot.Id}: cannot truncate at {index}: chunk at {first} is damaged ({reader.Error})");
         }
-        if (reader.Offset < payload.Length) store.UpdateChunk(key, payload.AsSpan(0, reader.Offset).ToArray());
+        if (reader.Offset < payload.Length) store.ShortenChunk(slot.Id, first, reader.Offset);
     }
 
     /// <summary>Deletes the chunks that hold only entries at or below <paramref name="index"/>.</summary>
@@ -118,10 +118,8 @@ internal sealed class PartitionBatch(PartitionSlot slot, ChunkStore store, int m
                 take++;
             }
             while (take < span.Length && size + ChunkCodec.RecordSize(span[take]) <= maxChunkBytes);
-            var payload = ChunkCodec.Encode(slot.Id, span[..take]);
-            store.InsertChunk(slot.Id, span[0].Index, payload);
+            bytes += store.InsertChunk(slot.Id, span[..take]);
             chunks++;
-            bytes += payload.Length;
             span = span[take..];
         }
         if (Deleted && !MetaDirty)

@@ -22,10 +22,20 @@ internal interface IWalFile : IDisposable
     void FlushToDisk();
 }
 
-/// <summary>Opens the files of a WAL directory.</summary>
+/// <summary>Opens, lists and removes the files of a WAL directory.</summary>
 internal interface IWalFileSystem
 {
     IWalFile Open(string path);
+
+    /// <summary>Full paths of the files in <paramref name="directory"/> whose names end with <paramref name="suffix"/>; none if it does not exist.</summary>
+    IReadOnlyList<string> List(string directory, string suffix);
+
+    void CreateDirectory(string directory);
+
+    void Delete(string path);
+
+    /// <summary>Makes the creation and removal of files in <paramref name="directory"/> durable (fsync of the directory).</summary>
+    void SyncDirectory(string directory);
 }
 
 /// <summary>Real files through <see cref="RandomAccess"/> (pread/pwrite/fsync), locked against a second opener.</summary>
@@ -34,6 +44,15 @@ internal sealed class OsWalFileSystem : IWalFileSystem
     public static OsWalFileSystem Instance { get; } = new();
 
     public IWalFile Open(string path) => new OsWalFile(path);
+
+    public IReadOnlyList<string> List(string directory, string suffix) =>
+        Directory.Exists(directory) ? Directory.GetFiles(directory, "*" + suffix) : [];
+
+    public void CreateDirectory(string directory) => Directory.CreateDirectory(directory);
+
+    public void Delete(string path) => File.Delete(path);
+
+    public void SyncDirectory(string directory) => DirectorySync.Sync(directory);
 }
 
 internal sealed class OsWalFile : IWalFile

@@ -8,7 +8,7 @@ internal enum WalFileRole : byte
     /// <summary>The data file: written only by checkpoints, which need its fsync before they truncate the log.</summary>
     Data,
 
-    /// <summary>The "-log" file LiteDB appends committed pages to: our group commit syncs it once per batch.</summary>
+    /// <summary>The "-log" file LiteDB appends committed pages to: synced only by checkpoints (the segments make commits durable).</summary>
     Log,
 }
 
@@ -16,7 +16,8 @@ internal enum WalFileRole : byte
 /// The stream handed to LiteDB through <c>EngineSettings.DataStream</c> / <c>LogStream</c>. It is where the WAL takes
 /// control of the sync path: LiteDB's own flushes of the log are counted but not executed (LiteDB 5.0.20 flushes the log
 /// each time its writer queue runs dry, which is several times per commit and never tied to the commit's return); the
-/// group-commit loop calls <see cref="Sync"/> once per batch after it has seen the batch's commit page written.
+/// log is synced by checkpoints only, after they have seen every commit page written; group commits are made durable by
+/// the segment files instead.
 /// </summary>
 internal sealed class WalFileStream : Stream
 {
@@ -122,7 +123,7 @@ internal sealed class WalFileStream : Stream
     {
         Interlocked.Increment(ref _liteDbFlushes);
         // A checkpoint flushes the data file and then truncates the log; that order is the checkpoint's whole safety, so
-        // the data file's flushes are real. The log's flushes are redundant with the group commit's own sync.
+        // the data file's flushes are real. The log's flushes are not needed: commits are durable in the segments.
         if (Role == WalFileRole.Data) Sync();
     }
 

@@ -135,18 +135,21 @@ public static class WalScenario
             }
         }
         var after = wal.Statistics;
-        var syncs = (after.LogSyncs - before.LogSyncs) + (after.DataSyncs - before.DataSyncs);
+        var syncs = Syncs(after) - Syncs(before);
         if (s_stats)
         {
             // Lifetime counters before close (the close adds a checkpoint: one data sync and one log sync for the truncation, one final log sync).
             BenchOutput.Line("wal", "lux-litedb", ("mode", "stats"), ("entry_bytes", size), ("entries_per_sync", n), ("commits", after.Commits),
-                ("log_syncs", after.LogSyncs), ("data_syncs", after.DataSyncs), ("litedb_log_flushes", after.LiteDbLogFlushes),
-                ("checkpoints", after.Checkpoints), ("pages_per_commit", (double)after.LogWrites / Math.Max(1, after.Commits)));
+                ("commit_syncs", after.CommitSyncs), ("log_syncs", after.LogSyncs), ("data_syncs", after.DataSyncs), ("other_syncs", after.OtherSyncs),
+                ("litedb_log_flushes", after.LiteDbLogFlushes), ("checkpoints", after.Checkpoints),
+                ("pages_per_commit", (double)after.LogWrites / Math.Max(1, after.Commits)),
+                ("segment_bytes_per_commit", (double)after.SegmentBytesWritten / Math.Max(1, after.Commits)), ("segments", after.Segments));
         }
         Point? raw = runRaw ? Point.From(rawLatencies, rawLatencies.Sum() / 1000, (long)rawLatencies.Count * n, (long)rawLatencies.Count * n * size, 1, record.Length) : null;
         Point? walPoint = runWal
             ? Point.From(walLatencies, walLatencies.Sum() / 1000, (long)walLatencies.Count * n, (long)walLatencies.Count * n * size,
-                (double)syncs / walLatencies.Count, (double)(after.LogBytesWritten - before.LogBytesWritten) / walLatencies.Count)
+                (double)syncs / walLatencies.Count,
+                (double)(after.SegmentBytesWritten - before.SegmentBytesWritten + after.LogBytesWritten - before.LogBytesWritten) / walLatencies.Count)
             : null;
         return (raw, walPoint);
     }
@@ -180,7 +183,7 @@ public static class WalScenario
         var elapsed = sw.Elapsed.TotalSeconds;
         var after = wal.Statistics;
         var total = counts.Sum();
-        var syncs = after.LogSyncs - before.LogSyncs;
+        var syncs = after.CommitSyncs - before.CommitSyncs;
         var p = Point.From(latencies.SelectMany(l => l).ToList(), elapsed, total, total * size, (double)syncs, 0);
         return p with { EntriesPerSync = (double)total / Math.Max(1, syncs), SyncsPerSecond = syncs / elapsed };
     }
@@ -236,6 +239,9 @@ public static class WalScenario
             ("db_mb", DirectorySize(dir) / 1e6), ("page_cache", "warm"), ("rounds", rounds));
         return 0;
     }
+
+    /// <summary>Every fsync the WAL made: group commits' and all others (checkpoints, new segment files).</summary>
+    private static long Syncs(WalStatistics s) => s.CommitSyncs + s.LogSyncs + s.DataSyncs + s.OtherSyncs;
 
     private static long DirectorySize(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
