@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Xunit.Abstractions;
 
 namespace Lux.Orleans.Tests;
@@ -72,11 +73,20 @@ public sealed class PartitionBasicsTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task Concurrent_increments_are_each_applied_once()
     {
+        long proposals = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "lux.raft.proposals") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref proposals, value));
+        listener.Start();
         await _cluster.CreateAsync("counter");
         var partition = _cluster.Partition("counter");
         var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => partition.ProposeAsync<KvResult>(new KvIncrement { Key = "c" })));
         Assert.Equal(Enumerable.Range(1, 200).Select(i => i.ToString()), results.Select(r => r.Value!).Order(StringComparer.Ordinal).OrderBy(int.Parse));
         Assert.Equal("200", (await partition.ReadAsync<KvResult>(new KvQuery { Key = "c" })).Value);
+        Assert.True(Interlocked.Read(ref proposals) >= 201, $"lux.raft.proposals counted {proposals} (200 commands and a session registration)");
     }
 
     [Fact]
