@@ -65,7 +65,7 @@ public sealed class LuxTestCluster : IAsyncDisposable
     public InProcessSiloHandle Silo(string name) => Cluster.Silos.Single(s => s.Name == name);
 
     /// <summary>Polls <paramref name="condition"/> until it holds, failing with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
@@ -80,7 +80,7 @@ public sealed class LuxTestCluster : IAsyncDisposable
             {
                 last = e;
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Not reached within {timeout}: {what}", last);
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Not reached within {timeout}: {what} {describe?.Invoke()}", last);
             await timer.WaitForNextTickAsync();
         }
     }

@@ -22,6 +22,7 @@ internal sealed class RaftMetrics : IDisposable
         Reads = _meter.CreateCounter<long>("lux.raft.reads", "{read}", "Reads served by replicas of this silo.");
         Snapshots = _meter.CreateCounter<long>("lux.raft.snapshots", "{snapshot}", "Snapshots taken or installed.");
         Replicas = _meter.CreateUpDownCounter<long>("lux.raft.replicas", "{replica}", "Replicas hosted by this silo.");
+        Quiesced = _meter.CreateUpDownCounter<long>("lux.raft.replicas.quiesced", "{replica}", "Replicas of this silo that are quiesced (not ticking).");
     }
 
     public Counter<long> Proposals { get; }
@@ -32,6 +33,7 @@ internal sealed class RaftMetrics : IDisposable
     public Counter<long> Reads { get; }
     public Counter<long> Snapshots { get; }
     public UpDownCounter<long> Replicas { get; }
+    public UpDownCounter<long> Quiesced { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -49,6 +49,13 @@ public sealed class LuxRaftOptions
     /// <summary>When replicas snapshot their state machines and compact their logs.</summary>
     public SnapshotPolicy SnapshotPolicy { get; set; } = new();
 
+    /// <summary>
+    /// Let idle partitions go quiet: a leader whose followers hold its whole log stops ticking after an election timeout
+    /// without activity and tells its followers to stop too; silo-level keepalives on the peer channel wake them when
+    /// the leader's silo goes silent. Default true.
+    /// </summary>
+    public bool EnableQuiescence { get; set; } = true;
+
     /// <summary>Client-session limits; every silo must use the same values.</summary>
     public SessionOptions Sessions { get; set; } = new();
 

@@ -216,11 +216,13 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
     private async Task TickAsync()
     {
         using var timer = new PeriodicTimer(Options.TickInterval);
+        long ticks = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
                 foreach (var replica in _replicas.Values) replica.Tick();
+                if (Options.EnableQuiescence && ++ticks % Options.HeartbeatTicks == 0) KeepQuiescedPartitionsHonest();
             }
         }
         catch (OperationCanceledException)
@@ -230,7 +232,8 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
 
     void IRaftMessageHandler.OnMessage(string fromPeer, ulong partitionId, Lux.Raft.Message message)
     {
-        if (_replicas.TryGetValue(partitionId, out var replica)) replica.Step(message);
+        if (partitionId == KeepAlivePartition) OnKeepAlive(fromPeer);
+        else if (_replicas.TryGetValue(partitionId, out var replica)) replica.Step(message);
         else RaftHostLog.UnknownPartition(Logger, partitionId, fromPeer);
     }
 
@@ -244,5 +247,9 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
         if (_replicas.TryGetValue(partitionId, out var replica)) replica.ReportUnreachable(replicaId);
     }
 
-    void IRaftMessageHandler.OnPeerUnreachable(string peer) => Directory.Refresh(peer);
+    void IRaftMessageHandler.OnPeerUnreachable(string peer)
+    {
+        Directory.Refresh(peer);
+        WakeFollowersOf(peer);
+    }
 }

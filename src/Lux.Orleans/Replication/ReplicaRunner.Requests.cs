@@ -113,7 +113,7 @@ internal sealed partial class ReplicaRunner
             read.Complete(ReplicaReply.NotLeader(_host.NameOf(_soft.Leader)));
             return;
         }
-        if (consistency == ReadConsistency.Lease && _host.Options.CheckQuorum && _node.LeaseValid)
+        if (consistency == ReadConsistency.Lease && _host.Options.CheckQuorum && LeaseUsable && _node.LeaseValid)
         {
             // Thesis §6.4.1: while the lease holds no other leader can have been elected, so the commit index is current.
             ServeAt(_node.HardState.Commit, read);

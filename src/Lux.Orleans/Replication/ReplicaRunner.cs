@@ -122,10 +122,20 @@ internal sealed partial class ReplicaRunner
         }
     }
 
-    public void Step(Message message) => Post(() => _node.Step(message));
+    public void Step(Message message)
+    {
+        if (IsQuiesceMarker(message) && message.Type == MessageType.Heartbeat)
+        {
+            Post(() => OnQuiesceHeartbeat(message));
+            return;
+        }
+        if (IsAcknowledgement(message)) PostQuiet(() => _node.Step(message));
+        else Post(() => _node.Step(message));
+    }
 
     public void Tick()
     {
+        if (IsQuiesced) return;
         if (Interlocked.Exchange(ref _tickQueued, 1) == 0 && !_inbox.Writer.TryWrite(_tick)) _tickQueued = 0;
     }
 
@@ -137,10 +147,20 @@ internal sealed partial class ReplicaRunner
     {
         Volatile.Write(ref _tickQueued, 0);
         _node.Tick();
+        if (_ticksSinceWake < int.MaxValue) _ticksSinceWake++;
         if (_reads.Count > 0) ExpireReads();
+        if (_host.Options.EnableQuiescence) ConsiderQuiescing();
     }
 
-    private bool Post(Action action) => _inbox.Writer.TryWrite(action);
+    /// <summary>Queues work that counts as activity: it wakes a quiesced replica.</summary>
+    private bool Post(Action action)
+    {
+        Volatile.Write(ref _activity, 1);
+        return _inbox.Writer.TryWrite(action);
+    }
+
+    /// <summary>Queues work that must not wake a quiesced replica (acknowledgements of its own quiesce notice).</summary>
+    private bool PostQuiet(Action action) => _inbox.Writer.TryWrite(action);
 
     private async Task RunAsync()
     {
@@ -150,6 +170,7 @@ internal sealed partial class ReplicaRunner
             while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var action)) action();
+                if (Interlocked.Exchange(ref _activity, 0) == 1) OnActivity();
                 while (_node.HasReady) await HandleReadyAsync(_node.Ready()).ConfigureAwait(false);
                 if (_removed)
                 {
