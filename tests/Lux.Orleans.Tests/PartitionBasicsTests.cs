@@ -8,7 +8,8 @@ public sealed class PartitionBasicsTests(ITestOutputHelper output) : IAsyncLifet
 {
     private LuxTestCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await LuxTestCluster.StartAsync(3);
+    public async Task InitializeAsync() => _cluster = await LuxTestCluster.StartAsync(3,
+        configure: lux => lux.Partitions.Add(new Hosting.LuxPartitionOptions { Id = "from-config", StateMachine = "kv", ReplicationFactor = 3 }));
 
     public async Task DisposeAsync()
     {
@@ -87,6 +88,27 @@ public sealed class PartitionBasicsTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(Enumerable.Range(1, 200).Select(i => i.ToString()), results.Select(r => r.Value!).Order(StringComparer.Ordinal).OrderBy(int.Parse));
         Assert.Equal("200", (await partition.ReadAsync<KvResult>(new KvQuery { Key = "c" })).Value);
         Assert.True(Interlocked.Read(ref proposals) >= 201, $"lux.raft.proposals counted {proposals} (200 commands and a session registration)");
+    }
+
+    [Fact]
+    public async Task Partitions_named_in_configuration_are_created_once_the_silos_are_up()
+    {
+        var partition = _cluster.Partition("from-config");
+        await LuxTestCluster.Eventually(async () =>
+        {
+            try
+            {
+                await partition.ProposeAsync(new KvPut { Key = "a", Value = "1" });
+                return true;
+            }
+            catch (RaftPartitionNotFoundException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the configured partition accepts proposals");
+        var listed = Assert.Single(await _cluster.Client.GetRaftCatalog().ListPartitionsAsync(), p => p.PartitionId == "from-config");
+        Assert.Equal(3, listed.Silos.Count);
+        Assert.Equal("kv", listed.StateMachine);
     }
 
     [Fact]

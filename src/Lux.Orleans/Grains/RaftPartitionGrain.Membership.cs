@@ -1,6 +1,6 @@
-using Orleans.Concurrency;
 using Lux.Orleans.Replication;
 using Lux.Raft.Membership;
+using Orleans.Concurrency;
 
 namespace Lux.Orleans.Grains;
 

@@ -1,7 +1,7 @@
-using Orleans.Concurrency;
 using Lux.Orleans.Replication;
 using Lux.Orleans.StateMachines;
 using Lux.Raft.Sessions;
+using Orleans.Concurrency;
 
 namespace Lux.Orleans.Grains;
 
@@ -62,7 +62,9 @@ internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayl
         var deadline = Deadline();
         if (consistency == ReadConsistency.Stale && host.Find(Partition) is { } local)
         {
-            var reply = await local.ReadAsync(payload.Value, consistency).WaitAsync(host.Options.AttemptTimeout, cancellationToken);
+            // A local replica answers without a network hop; if it is busy or stopping, any other replica will do.
+            var reply = await local.ReadAsync(payload.Value, consistency).WaitAsync(host.Options.AttemptTimeout, cancellationToken)
+                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : ReplicaReply.TimedOut, TaskScheduler.Current);
             if (reply.Status == ReplicaReplyStatus.Ok) return codec.Decode(reply.Payload);
         }
         var result = await SendAsync(target => Replica(target).ReadAsync(payload, consistency), deadline, cancellationToken, failedIsRejection: true);
@@ -71,32 +73,16 @@ internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayl
 
     public async Task<PartitionStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
-        var deadline = Deadline();
-        while (true)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var leader = _leader ?? await FindLeaderAsync();
-            if (leader is not null)
-            {
-                try
-                {
-                    var info = await Replica(leader).GetInfoAsync().WaitAsync(AttemptLimit, cancellationToken);
-                    if (info is { IsLeader: true }) return ToStatus(info);
-                    _leader = info?.Leader;
-                }
-                catch (Exception e) when (IsTransient(e, cancellationToken))
-                {
-                    _leader = null;
-                }
-            }
-            if (DateTime.UtcNow >= deadline)
-            {
-                // No leader: report what the most advanced replica knows.
-                var (replicas, _) = await ClusterQueries.DescribeAsync(GrainFactory, ActiveSilos(), Partition);
-                if (replicas.Count == 0) throw new RaftPartitionNotFoundException(Partition);
-                return ToStatus(replicas.MaxBy(r => (r.Term, r.CommitIndex))!);
-            }
-            await BackoffAsync(cancellationToken);
+            return ToStatus(await LeaderInfoAsync(Deadline(), cancellationToken));
+        }
+        catch (RaftNotLeaderException)
+        {
+            // No leader: report what the most advanced replica knows.
+            var (replicas, _) = await ClusterQueries.DescribeAsync(GrainFactory, ActiveSilos(), Partition);
+            if (replicas.Count == 0) throw new RaftPartitionNotFoundException(Partition);
+            return ToStatus(replicas.MaxBy(r => (r.Term, r.CommitIndex))!);
         }
     }
 
