@@ -77,9 +77,7 @@ internal sealed partial class RaftPartitionGrain
     private async Task AddCaughtUpLearnerAsync(ReplicaInfo info, string silo, DateTime deadline, CancellationToken cancellationToken)
     {
         var id = RaftIdentity.ReplicaIdOf(silo);
-        var created = await Replica(silo).CreateAsync(info.Descriptor, campaign: false).WaitAsync(AttemptLimit, cancellationToken);
-        if (created.Status != ReplicaReplyStatus.Ok)
-            throw new RaftPartitionException(Partition, $"Creating a replica of '{Partition}' on '{silo}' failed: {created.Message ?? created.Status.ToString()}");
+        await CreateReplicaAsync(info.Descriptor, silo, deadline, cancellationToken);
         if (info.Members.All(m => m.ReplicaId != id))
         {
             await ChangeMembershipAsync(new ConfChange([new ConfChangeItem(ConfChangeType.AddLearner, id)]),
@@ -93,6 +91,29 @@ internal sealed partial class RaftPartitionGrain
             if (DateTime.UtcNow >= deadline)
                 throw new RaftQuorumUnavailableException(Partition, $"The replica on '{silo}' did not catch up to index {target} in time.");
             await BackoffAsync(cancellationToken, 4);
+        }
+    }
+
+    /// <summary>
+    /// Creates the replica on <paramref name="silo"/>, retrying while the silo is not (yet) an active member everywhere:
+    /// a silo that just joined may still be missing from the membership view of the silo placing the grain.
+    /// </summary>
+    private async Task CreateReplicaAsync(PartitionDescriptor descriptor, string silo, DateTime deadline, CancellationToken cancellationToken)
+    {
+        var attempt = 0;
+        while (true)
+        {
+            try
+            {
+                var created = await Replica(silo).CreateAsync(descriptor, campaign: false).WaitAsync(AttemptLimit, cancellationToken);
+                if (created.Status == ReplicaReplyStatus.Ok) return;
+                throw new RaftPartitionException(Partition, $"Creating a replica of '{Partition}' on '{silo}' failed: {created.Message ?? created.Status.ToString()}");
+            }
+            catch (Exception e) when (e is not RaftPartitionException || e is RaftReplicaUnavailableException)
+            {
+                if (!IsTransient(e, cancellationToken) || DateTime.UtcNow >= deadline) throw;
+            }
+            await BackoffAsync(cancellationToken, ++attempt);
         }
     }
 

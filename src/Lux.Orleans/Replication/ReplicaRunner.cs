@@ -195,8 +195,20 @@ internal sealed partial class ReplicaRunner
         }
         finally
         {
+            // Requests queued behind the end still get an answer: run them (proposals are then refused), then fail
+            // whatever they left waiting.
+            while (reader.TryRead(out var action))
+            {
+                try
+                {
+                    action();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    RaftHostLog.RaftWarning(_host.Logger, Key, _host.LocalId, "request after stop: " + e.Message);
+                }
+            }
             FailPending(ReplicaReply.NotFound);
-            while (reader.TryRead(out var action)) action();
         }
     }
 
