@@ -1,3 +1,6 @@
+using Lux.Orleans.Replication;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 using Xunit.Abstractions;
 
 namespace Lux.Orleans.Tests;
@@ -73,8 +76,11 @@ public sealed class PlacementAndRepairTests(ITestOutputHelper output)
             var fourth = await cluster.Cluster.StartAdditionalSiloAsync();
             var status = await partition.GetStatusAsync();
             var victim = status.Members.First(m => m.Silo != status.Leader).Silo;
-            await cluster.Cluster.KillSiloAsync(cluster.Silo(victim));
-            output.WriteLine($"killed {victim}; leader {status.Leader}; spare {fourth.Name}");
+            // Stopped rather than killed, so the test cluster can start it again under its name below; Orleans
+            // declares a stopped silo dead just the same.
+            var victimHandle = cluster.Silo(victim);
+            await cluster.Cluster.StopSiloAsync(victimHandle);
+            output.WriteLine($"stopped {victim}; leader {status.Leader}; spare {fourth.Name}");
 
             await LuxTestCluster.Eventually(async () =>
             {
@@ -84,6 +90,17 @@ public sealed class PlacementAndRepairTests(ITestOutputHelper output)
             }, TimeSpan.FromSeconds(90), $"the replica on {victim} replaced by one on {fourth.Name}");
             Assert.Equal(20, (await partition.ReadAsync<KvResult>(new KvQuery())).Count);
             Assert.Null((await partition.ProposeAsync<KvResult>(new KvPut { Key = "after-repair", Value = "1" })).Value);
+
+            // The dead silo comes back with its old data: its replica was removed meanwhile, so it retires it.
+            var back = (InProcessSiloHandle)await cluster.Cluster.StartSiloAsync(victimHandle.InstanceNumber, cluster.Cluster.Options);
+            output.WriteLine($"restarted as {back.Name}");
+            Assert.Equal(victim, back.Name);
+            await LuxTestCluster.Eventually(() => Task.FromResult(
+                    back.ServiceProvider.GetRequiredService<RaftReplicaHost>().Find("repaired") is null),
+                TimeSpan.FromSeconds(60), $"the removed replica on the returning {victim} retired");
+            var final = await partition.GetStatusAsync();
+            Assert.DoesNotContain(final.Members, m => m.Silo == victim);
+            Assert.Equal(21, (await partition.ReadAsync<KvResult>(new KvQuery())).Count);
         }
         finally
         {

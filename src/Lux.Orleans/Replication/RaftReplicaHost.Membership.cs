@@ -7,6 +7,7 @@ namespace Lux.Orleans.Replication;
 internal sealed partial class RaftReplicaHost
 {
     private readonly ConcurrentDictionary<string, byte> _repairsInFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ulong, int> _leaderlessPasses = new();
 
     /// <summary>Names of the silos Orleans currently considers active (every silo of the cluster runs Lux).</summary>
     public static IReadOnlyList<string> ActiveSilos(ClusterMembershipSnapshot snapshot) =>
@@ -67,6 +68,7 @@ internal sealed partial class RaftReplicaHost
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
                 StartRepairs(Membership.CurrentSnapshot);
+                await RetireRemovedReplicasAsync().ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -107,6 +109,42 @@ internal sealed partial class RaftReplicaHost
                         _repairsInFlight.TryRemove(partition, out _);
                     }
                 });
+            }
+        }
+    }
+
+    /// <summary>
+    /// A silo that comes back after its replicas were replaced still opens them from its catalog, but they were removed
+    /// while it was away: they never hear from a leader again. A replica that believes it is a member yet has known no
+    /// leader for two repair passes asks the partition for its status; if a leader answers with a configuration that
+    /// does not include this silo, the replica is retired (stopped, its log, snapshots and catalog entry deleted). A
+    /// replica still joining is not a member in its own configuration yet, so it is never retired this way.
+    /// </summary>
+    private async Task RetireRemovedReplicasAsync()
+    {
+        foreach (var replica in _replicas.Values)
+        {
+            if (replica.KnowsLeader || !ReplicaRunner.IsMember(replica.Configuration, LocalId))
+            {
+                _leaderlessPasses.TryRemove(replica.Key, out _);
+                continue;
+            }
+            if (_leaderlessPasses.AddOrUpdate(replica.Key, 1, (_, n) => n + 1) < 2) continue;
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            bounded.CancelAfter(Options.AttemptTimeout * 2);
+            try
+            {
+                var status = await Grains.GetGrain<IRaftPartitionGrain>(replica.Descriptor.PartitionId).GetStatusAsync(bounded.Token).ConfigureAwait(false);
+                if (status.Leader is null || status.Leader == LocalSilo || status.Members.Any(m => m.Silo == LocalSilo)) continue;
+                if (!_replicas.TryRemove(replica.Key, out _)) continue;
+                _leaderlessPasses.TryRemove(replica.Key, out _);
+                await replica.StopAsync().ConfigureAwait(false);
+                await ForgetAsync(replica).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException && !_stopping.IsCancellationRequested)
+            {
+                // No leader answered (the partition may have lost its majority): nothing is retired on a guess.
+                RaftHostLog.RepairFailed(Logger, replica.Descriptor.PartitionId, LocalSilo, "checking whether this replica is still a member: " + e.Message);
             }
         }
     }

@@ -207,6 +207,11 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
     public async Task OnRemovedAsync(ReplicaRunner runner)
     {
         _replicas.TryRemove(runner.Key, out _);
+        await ForgetAsync(runner).ConfigureAwait(false);
+    }
+
+    private async Task ForgetAsync(ReplicaRunner runner)
+    {
         Metrics.Replicas.Add(-1);
         Catalog.Remove(runner.Descriptor.PartitionId);
         await Wal.DeletePartitionAsync(runner.Key).ConfigureAwait(false);

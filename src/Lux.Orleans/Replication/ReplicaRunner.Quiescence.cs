@@ -24,6 +24,9 @@ internal sealed partial class ReplicaRunner
     private int _ticksSinceWake = int.MaxValue;
     private volatile string? _quiescedLeader;
 
+    /// <summary>Whether this replica knows a leader, as of its last Ready (read from any thread).</summary>
+    public bool KnowsLeader => _published.Soft.Leader != RaftConstants.None;
+
     /// <summary>Whether the replica is quiesced (read from any thread).</summary>
     public bool IsQuiesced => Volatile.Read(ref _quiescedFlag) == 1;
 
