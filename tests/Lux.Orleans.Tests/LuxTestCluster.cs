@@ -32,6 +32,7 @@ public sealed class LuxTestCluster : IAsyncDisposable
     {
         root ??= NewRoot();
         var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((options, silo) =>
         {
             silo.AddLuxRaft(lux =>
