@@ -1,0 +1,21 @@
+using Lux.Orleans.Placement;
+using Lux.Orleans.Replication;
+using Orleans.Concurrency;
+using Orleans.Placement;
+
+namespace Lux.Orleans.Grains;
+
+/// <summary>The per-silo discovery and listing grain, pinned to the silo it is named after.</summary>
+[SiloPinnedPlacement]
+[Immovable]
+[KeepAlive]
+[Reentrant]
+internal sealed class RaftNodeGrain(RaftReplicaHost host) : Grain, IRaftNodeGrain
+{
+    public Task<string> GetPeerEndPointAsync() => Task.FromResult(host.AdvertisedEndPoint);
+
+    public Task<ReplicaInfo?> DescribeAsync(string partitionId) =>
+        host.Find(partitionId)?.GetInfoAsync() ?? Task.FromResult<ReplicaInfo?>(null);
+
+    public Task<IReadOnlyList<PartitionDescriptor>> ListAsync() => Task.FromResult(host.HostedPartitions);
+}

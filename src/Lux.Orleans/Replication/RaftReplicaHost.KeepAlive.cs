@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Lux.Raft;
+
+namespace Lux.Orleans.Replication;
+
+/// <summary>
+/// Silo-level liveness for quiesced partitions: while partitions are quiet their replicas send nothing, so each host
+/// sends one keepalive per heartbeat interval to every other active silo (on the reserved partition key 0; the peer
+/// channel batches it with any heartbeats), and wakes its quiesced followers whose leader's silo has been silent for an
+/// election timeout, or whose connection failed. A woken follower ticks again and, if the leader is really gone,
+/// campaigns; if the leader is alive, the campaign's pre-vote wakes it and it resumes heartbeats.
+/// </summary>
+internal sealed partial class RaftReplicaHost
+{
+    /// <summary>Partition keys are hashes, never 0; 0 carries silo keepalives.</summary>
+    private const ulong KeepAlivePartition = 0;
+
+    private readonly ConcurrentDictionary<string, long> _lastHeard = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Message> _keepAlives = new(StringComparer.Ordinal);
+
+    private void OnKeepAlive(string fromPeer) => _lastHeard[fromPeer] = Stopwatch.GetTimestamp();
+
+    private void KeepQuiescedPartitionsHonest()
+    {
+        var transport = _transport;
+        if (transport is null) return;
+        foreach (var silo in ActiveSilos(Membership.CurrentSnapshot))
+        {
+            if (silo == LocalSilo) continue;
+            var keepAlive = _keepAlives.GetOrAdd(silo, s => new Message
+            {
+                Type = MessageType.Heartbeat,
+                To = RaftIdentity.ReplicaIdOf(s),
+                From = LocalId,
+                Term = 1,
+            });
+            transport.TrySend(silo, KeepAlivePartition, keepAlive);
+        }
+        var silence = Options.TickInterval * Options.ElectionTicks;
+        foreach (var replica in _replicas.Values)
+        {
+            if (replica.QuiescedLeader is not { } leader) continue;
+            if (!_lastHeard.TryGetValue(leader, out var heard) || Stopwatch.GetElapsedTime(heard) > silence) replica.Wake();
+        }
+    }
+
+    private void WakeFollowersOf(string silo)
+    {
+        foreach (var replica in _replicas.Values)
+        {
+            if (replica.QuiescedLeader == silo) replica.Wake();
+        }
+    }
+}
