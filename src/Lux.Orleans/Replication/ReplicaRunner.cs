@@ -35,6 +35,12 @@ internal sealed partial class ReplicaRunner
     private long _bytesSinceSnapshot;
     private SoftState _soft;
     private bool _removed;
+
+    /// <summary>Ticks a removed replica still runs before it retires; -1 while it is a member.</summary>
+    private int _retireInTicks = -1;
+
+    /// <summary><see cref="_removed"/> for the tick thread: a removed replica keeps ticking even when quiesced.</summary>
+    private int _removedFlag;
     private Task _loop = Task.CompletedTask;
     private volatile PublishedState _published;
 
@@ -135,7 +141,7 @@ internal sealed partial class ReplicaRunner
 
     public void Tick()
     {
-        if (IsQuiesced) return;
+        if (IsQuiesced && Volatile.Read(ref _removedFlag) == 0) return;
         if (Interlocked.Exchange(ref _tickQueued, 1) == 0 && !_inbox.Writer.TryWrite(_tick)) _tickQueued = 0;
     }
 
@@ -147,6 +153,7 @@ internal sealed partial class ReplicaRunner
     {
         Volatile.Write(ref _tickQueued, 0);
         _node.Tick();
+        if (_retireInTicks > 0) _retireInTicks--;
         if (_ticksSinceWake < int.MaxValue) _ticksSinceWake++;
         if (_reads.Count > 0) ExpireReads();
         if (_host.Options.EnableQuiescence) ConsiderQuiescing();
@@ -172,7 +179,10 @@ internal sealed partial class ReplicaRunner
                 while (reader.TryRead(out var action)) action();
                 if (Interlocked.Exchange(ref _activity, 0) == 1) OnActivity();
                 while (_node.HasReady) await HandleReadyAsync(_node.Ready()).ConfigureAwait(false);
-                if (_removed)
+                // A removed replica stays a little while: as leader it hands leadership to a voter of the new
+                // configuration, and if that leader falls at the worst moment it may be the one whose log the new
+                // voters need to finish the change (see docs/core.md, "Removing the leader").
+                if (_removed && _retireInTicks == 0 && _node.SoftState.Role != StateRole.Leader)
                 {
                     FailPending(ReplicaReply.NotFound);
                     _inbox.Writer.TryComplete();
@@ -309,9 +319,19 @@ internal sealed partial class ReplicaRunner
         RaftHostLog.MembershipApplied(_host.Logger, Descriptor.PartitionId, conf.ToString());
         if (ConfChange.TryDecode(entry.Data.Span, out var change)
             && change.Changes.Any(c => c.Type == ConfChangeType.RemoveNode && c.NodeId == _host.LocalId)
-            && !IsMember(conf, _host.LocalId))
+            && !IsMember(conf, _host.LocalId)
+            && !_removed)
         {
             _removed = true;
+            _retireInTicks = 2 * _host.Options.ElectionTicks;
+            Volatile.Write(ref _removedFlag, 1);
+        }
+        else if (_removed && IsMember(conf, _host.LocalId))
+        {
+            // Added back before it retired.
+            _removed = false;
+            _retireInTicks = -1;
+            Volatile.Write(ref _removedFlag, 0);
         }
         return ReplicaReply.Ok(null);
     }
