@@ -23,6 +23,7 @@ public sealed class InProcessSilos : IAsyncDisposable
     {
         var cluster = new InProcessSilos(LocalPorts.Plan(count, basePort: null));
         var primary = cluster.Silos[0];
+        var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         try
         {
             foreach (var silo in cluster.Silos)
@@ -33,7 +34,8 @@ public sealed class InProcessSilos : IAsyncDisposable
                     "--peer-port", $"{silo.PeerPort}", "--primary", $"127.0.0.1:{primary.SiloPort}", "--cluster-id", clusterId, "--service-id", clusterId,
                     "--state-machines", "log",
                 ];
-                var settings = ServerConfiguration.Load(args, baseDirectory: root, environment: new Dictionary<string, string>());
+                var settings = ServerConfiguration.Load(args, baseDirectory: root,
+                    environment: new Dictionary<string, string> { ["LUX_Lux__ClusterSecret"] = secret });
                 var host = LuxServer.CreateHost(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
                 cluster._hosts.Add(host);
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -57,8 +59,9 @@ public sealed class InProcessSilos : IAsyncDisposable
             {
                 await host.StopAsync(stopping.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
             {
+                // A silo that failed to start cannot be stopped; disposing it is all that is left.
             }
             host.Dispose();
         }

@@ -70,6 +70,11 @@ catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
     return 130;
 }
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    await Console.Error.WriteLineAsync($"DistributedLog: {e.GetType().Name}: {e.Message}");
+    return 1;
+}
 finally
 {
     if (silos is not null)

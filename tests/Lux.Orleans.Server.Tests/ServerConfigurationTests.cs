@@ -6,7 +6,7 @@ namespace Lux.Orleans.Server.Tests;
 /// <summary>How the server's settings come together from file, environment and command line, and how bad ones are reported.</summary>
 public sealed class ServerConfigurationTests : IDisposable
 {
-    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
+    private static readonly IReadOnlyDictionary<string, string> SecretOnly = new Dictionary<string, string> { ["LUX_Lux__ClusterSecret"] = "a-secret-of-16-chars-or-more" };
     private readonly string _root = Path.Combine(Path.GetTempPath(), "lux-server-tests", Guid.NewGuid().ToString("N"));
 
     public ServerConfigurationTests() => Directory.CreateDirectory(_root);
@@ -16,7 +16,7 @@ public sealed class ServerConfigurationTests : IDisposable
     private string Data(string name = "data") => Path.Combine(_root, name);
 
     private ServerSettings Load(string[] args, IReadOnlyDictionary<string, string>? environment = null) =>
-        ServerConfiguration.Load(args, baseDirectory: _root, environment ?? NoEnvironment);
+        ServerConfiguration.Load(args, baseDirectory: _root, environment ?? SecretOnly);
 
     private ServerConfigurationException Fails(string[] args, IReadOnlyDictionary<string, string>? environment = null) =>
         Assert.Throws<ServerConfigurationException>(() => Load(args, environment));
@@ -46,7 +46,7 @@ public sealed class ServerConfigurationTests : IDisposable
             { "Server": { "Name": "from-file", "SiloPort": 12000, "GatewayPort": 32000, "StateMachines": [ "kv", "log" ] },
               "Lux": { "DataDirectory": "{{Data().Replace("\\", "\\\\", StringComparison.Ordinal)}}", "Protocol": "Tcp", "TickInterval": "00:00:00.050" } }
             """);
-        var environment = new Dictionary<string, string> { ["LUX_Server__Name"] = "from-env", ["LUX_Server__SiloPort"] = "12001", ["OTHER_Server__Name"] = "ignored" };
+        var environment = new Dictionary<string, string>(SecretOnly) { ["LUX_Server__Name"] = "from-env", ["LUX_Server__SiloPort"] = "12001", ["OTHER_Server__Name"] = "ignored" };
 
         var settings = Load(["--silo-port", "12002"], environment);
 
@@ -121,6 +121,16 @@ public sealed class ServerConfigurationTests : IDisposable
         var error = Fails(args.ToArray());
 
         Assert.Contains(error.Problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_cluster_secret_is_reported_and_a_short_one_too()
+    {
+        var missing = Fails(["--name", "silo1", "--data", Data()], new Dictionary<string, string>());
+        var shortOne = Fails(["--name", "silo1", "--data", Data()], new Dictionary<string, string> { ["LUX_Lux__ClusterSecret"] = "short" });
+
+        Assert.Contains(missing.Problems, p => p.Contains("Lux:ClusterSecret is required", StringComparison.Ordinal));
+        Assert.Contains(shortOne.Problems, p => p.Contains("Lux:ClusterSecret must be at least 16 characters", StringComparison.Ordinal));
     }
 
     [Fact]

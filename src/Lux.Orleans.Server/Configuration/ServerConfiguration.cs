@@ -184,6 +184,10 @@ public static class ServerConfiguration
         if (server.SiloPort == server.GatewayPort) problems.Add($"Server:SiloPort and Server:GatewayPort are both {server.SiloPort}; they need different ports.");
         if (lux.ListenPort != 0 && (lux.ListenPort == server.SiloPort || lux.ListenPort == server.GatewayPort))
             problems.Add($"Lux:ListenPort {lux.ListenPort} is already the silo or gateway port.");
+        // The peer channel refuses to start without a way for peers to authenticate; certificates can only be set in
+        // code (LuxRaftOptions.ConfigurePeerChannel), so this host needs the shared secret.
+        if (string.IsNullOrEmpty(lux.ClusterSecret))
+            problems.Add($"Lux:ClusterSecret is required: the silos of a cluster prove to each other that they know it (at least 16 characters, the same on every silo); set it with the environment variable {EnvironmentPrefix}Lux__ClusterSecret.");
         var unknown = server.StateMachines.Where(n => !BuiltinStateMachines.All.ContainsKey(n)).ToArray();
         if (unknown.Length > 0)
             problems.Add($"Server:StateMachines names {string.Join(", ", unknown.Select(n => $"'{n}'"))}, which this server does not have (built-in: {string.Join(", ", BuiltinStateMachines.All.Keys)}).");
