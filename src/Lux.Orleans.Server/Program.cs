@@ -1,0 +1,3 @@
+using Lux.Orleans.Server;
+
+return await LuxServer.RunAsync(args, Console.Error);
