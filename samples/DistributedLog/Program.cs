@@ -77,9 +77,10 @@ catch (Exception e) when (e is not OperationCanceledException)
 }
 finally
 {
-    if (silos is not null)
+    if (silos is not null) await silos.DisposeAsync();
+    // Also after a failed start, which leaves the directories of the silos that did start.
+    if (gatewaysArg is null && Directory.Exists(root))
     {
-        await silos.DisposeAsync();
         try
         {
             Directory.Delete(root, recursive: true);

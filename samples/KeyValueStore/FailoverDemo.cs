@@ -50,7 +50,7 @@ public sealed record DemoOptions
 /// <summary>What one failover demo run measured.</summary>
 public sealed record DemoResult
 {
-    /// <summary>The silo that led the partition when it was killed.</summary>
+    /// <summary>The silo that led the partition when it was killed (without a kill: when the workload started).</summary>
     public required string LeaderBefore { get; init; }
 
     /// <summary>The silo that led the partition at the end.</summary>
@@ -110,7 +110,7 @@ public sealed class FailoverDemo(IDemoCluster cluster, DemoOptions options, Text
             await partition.ProposeAsync(new KeyValuePut { Key = "demo:started", Value = DateTime.UtcNow.ToString("O") }, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
-        await KeepLeaderOffPrimaryAsync(partition, cancellationToken).ConfigureAwait(false);
+        var initial = await KeepLeaderOffPrimaryAsync(partition, cancellationToken).ConfigureAwait(false);
 
         var workload = new KeyValueWorkload(partition, options.Workload);
         using var stop = new CancellationTokenSource();
@@ -128,7 +128,7 @@ public sealed class FailoverDemo(IDemoCluster cluster, DemoOptions options, Text
 
             var before = options.KillLeader
                 ? await KeepLeaderOffPrimaryAsync(partition, cancellationToken).ConfigureAwait(false)
-                : await partition.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                : initial;
             var leaderBefore = before.Leader ?? "(none)";
             var (newLeaderSeen, pauseTime) = options.KillLeader
                 ? await KillLeaderAsync(partition, workload, before, cancellationToken).ConfigureAwait(false)
@@ -181,7 +181,7 @@ public sealed class FailoverDemo(IDemoCluster cluster, DemoOptions options, Text
         output.WriteLine($"throughput            {result.OpsPerSecond:N0} ops/s (writes + reads)");
         output.WriteLine($"keys verified         {v.KeysChecked:N0} ({v.InDoubt} with a last write in doubt, {v.InDoubtApplied} of those applied)");
         output.WriteLine($"LOST                  {v.Lost.Count}");
-        output.WriteLine($"leader before / after {result.LeaderBefore} (term {result.Terms.Before}) -> {result.LeaderAfter} (term {result.Terms.After})");
+        output.WriteLine($"{(result.Pause is null ? "leader at start / end" : "leader before / after")} {result.LeaderBefore} (term {result.Terms.Before}) -> {result.LeaderAfter} (term {result.Terms.After})");
         if (result.NewLeaderSeen is { } seen) output.WriteLine($"new leader seen after {seen.TotalSeconds:F2} s");
         if (result.Pause is { } pause) output.WriteLine($"pause                 {pause.TotalSeconds:F2} s (kill -> first acknowledged write issued after it)");
         if (result.CaughtUp is { } caughtUp) output.WriteLine($"restarted silo        {result.LeaderBefore} caught up {caughtUp.TotalSeconds:F2} s after its restart (WAL reopened, missing entries from the leader)");
