@@ -15,13 +15,28 @@ internal sealed partial class Raft
         }
         if (HasUnappliedConfChange())
         {
-            // A replica must not campaign while it may not yet know its own configuration (thesis §4.1).
-            _logger.Warning(Id, $"cannot campaign at term {Term}: configuration changes are committed but not applied");
+            // A replica must not campaign while it may not yet know its own configuration (thesis §4.1). A leader
+            // handing over often sends TimeoutNow right behind the commit of a membership change, so a transfer waits
+            // for the host to apply it instead of being dropped.
+            if (transfer) _transferCampaignTerm = Term;
+            _logger.Warning(Id, $"cannot campaign at term {Term} yet: configuration changes are committed but not applied");
             return;
         }
+        _transferCampaignTerm = 0;
         if (transfer) Campaign(CampaignKind.Transfer);
         else if (_options.PreVote) Campaign(CampaignKind.PreElection);
         else Campaign(CampaignKind.Election);
+    }
+
+    /// <summary>The term in which a TimeoutNow arrived that must wait until committed membership changes are applied; 0 if none.</summary>
+    private ulong _transferCampaignTerm;
+
+    /// <summary>Runs a transfer campaign that waited for membership changes to be applied, if it is still timely.</summary>
+    private void MaybeRunDeferredTransferCampaign()
+    {
+        if (_transferCampaignTerm == 0) return;
+        if (_transferCampaignTerm != Term || Role == StateRole.Leader) _transferCampaignTerm = 0;
+        else if (!HasUnappliedConfChange()) Hup(transfer: true);
     }
 
     private enum CampaignKind : byte { PreElection, Election, Transfer }

@@ -43,18 +43,32 @@ internal sealed partial class Raft
         _logger.Info(Id, $"applied membership change {change}: now {next}");
         if (Role != StateRole.Leader) return next;
 
-        if (!Tracker.IsVoter(Id))
-        {
-            // The leader was removed or demoted: the change is committed, so it can go (thesis §4.2.2).
-            _logger.Info(Id, $"is no longer a voter; stepping down at term {Term}");
-            BecomeFollower(Term, RaftConstants.None);
-            return next;
-        }
         if (LeadTransferee != RaftConstants.None && !Tracker.IsVoter(LeadTransferee)) AbortLeaderTransfer();
         // The quorum changed: the commit index may move, and new members need Appends.
         if (MaybeCommit()) _broadcastPending = true;
         _broadcastPending = true;
+        // A removed or demoted leader goes once the change is committed (thesis §4.2.2), but not by simply stepping
+        // down: the new voters may not know yet that the change committed, and if this replica fell silent now they
+        // could be left in the joint configuration needing votes of replicas that have left. It keeps leading, so the
+        // new voters learn the commit index, and hands leadership to the most caught-up of them.
+        if (!Tracker.IsVoter(Id)) HandOffLeadership();
         return next;
+    }
+
+    /// <summary>A leader that is not a voter transfers leadership to the voter whose log is most complete.</summary>
+    private void HandOffLeadership()
+    {
+        if (Role != StateRole.Leader || LeadTransferee != RaftConstants.None) return;
+        ulong best = RaftConstants.None;
+        ulong bestMatch = 0;
+        foreach (var id in Tracker.Voters.Ids.Order())
+        {
+            if (id == Id || Tracker.Get(id) is not { } pr) continue;
+            if (best == RaftConstants.None || pr.Match > bestMatch) (best, bestMatch) = (id, pr.Match);
+        }
+        if (best == RaftConstants.None) return;
+        _logger.Info(Id, $"is not a voter of {Tracker.ConfState}; handing leadership to {best}");
+        HandleTransferLeader(new Message { Type = MessageType.TransferLeader, From = best, To = Id });
     }
 
     /// <summary>After applying, a leader in an auto-leave joint configuration proposes leaving it.</summary>

@@ -20,7 +20,8 @@ internal sealed partial class Raft
         {
             if (m.Type is MessageType.Vote or MessageType.PreVote)
             {
-                var inLease = _options.CheckQuorum && Lead != RaftConstants.None && _electionElapsed < ElectionTimeout;
+                var inLease = _options.CheckQuorum
+                    && ((Lead != RaftConstants.None && _electionElapsed < ElectionTimeout) || _restartGuardTicks > 0);
                 if (!m.LeaderTransfer && inLease)
                 {
                     // We heard from a live leader within the minimum election timeout: ignore the disruptive

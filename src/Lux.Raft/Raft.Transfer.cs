@@ -27,7 +27,15 @@ internal sealed partial class Raft
         else MaybeSendAppend(transferee, sendIfEmpty: true);
     }
 
-    private void SendTimeoutNow(ulong to) => Send(new Message { To = to, Type = MessageType.TimeoutNow });
+    private void SendTimeoutNow(ulong to)
+    {
+        Send(new Message { To = to, Type = MessageType.TimeoutNow });
+        if (Tracker.IsVoter(Id)) return;
+        // A leader outside the configuration has done its part once a voter with its whole log is told to campaign;
+        // the new leader will not talk to it, so it steps down rather than linger as a leader of the old term.
+        _logger.Info(Id, $"handed leadership to {to}; stepping down at term {Term}");
+        BecomeFollower(Term, RaftConstants.None);
+    }
 
     private void AbortLeaderTransfer() => LeadTransferee = RaftConstants.None;
 }

@@ -46,6 +46,9 @@ internal sealed partial class Raft
         var (hardState, confState) = options.Storage.InitialState();
         Tracker.Apply(confState, Log.LastIndex + 1);
         if (!hardState.IsEmpty) LoadState(hardState);
+        // Before a restart this replica may have acknowledged a leader whose lease still runs, and it no longer
+        // remembers that: it honours the lease blindly for one election timeout (thesis §6.4.1).
+        if (hardState.Term > 0) _restartGuardTicks = ElectionTimeout;
         if (options.Applied > 0) Log.AppliedTo(Math.Min(options.Applied, Log.Committed));
         BecomeFollower(Term, RaftConstants.None);
         _logger.Info(Id, $"starting at term {Term}, {Log}, members {Tracker.ConfState}");
@@ -75,8 +78,14 @@ internal sealed partial class Raft
     /// <summary>The member a leadership transfer is handing over to, or None.</summary>
     public ulong LeadTransferee { get; private set; }
 
-    /// <summary>Whether this replica may campaign: it is a voter.</summary>
-    public bool Promotable => Tracker.IsVoter(Id);
+    /// <summary>
+    /// Whether this replica may campaign: it is a voter, or its configuration no longer names it at all. A removed
+    /// replica may still be needed to elect a leader until every voter of the new configuration knows that the change
+    /// is committed, so it keeps starting elections and simply does not count its own vote (thesis §4.2.2). A learner
+    /// never campaigns, nor does a replica that has no configuration or no log yet.
+    /// </summary>
+    public bool Promotable =>
+        Tracker.IsVoter(Id) || (Tracker.Get(Id) is null && Tracker.Voters.Ids.Count > 0 && Log.LastIndex > 0);
 
     public HardState HardState => new(Term, Vote, Log.Committed);
 
@@ -185,12 +194,15 @@ internal sealed partial class Raft
         Reset(Term);
         Lead = Id;
         Role = StateRole.Leader;
-        var self = Tracker.Get(Id)!;
-        // The leader counts only what it holds durably; the rest is acknowledged when the host reports it stable.
-        self.Match = Log.DurableMatchIndex;
-        self.Next = Log.LastIndex + 1;
-        self.BecomeReplicate();
-        self.RecentActive = true;
+        // The leader counts only what it holds durably; the rest is acknowledged when the host reports it stable. A
+        // removed replica elected to finish a membership change has no progress of its own and counts for nothing.
+        if (Tracker.Get(Id) is { } self)
+        {
+            self.Match = Log.DurableMatchIndex;
+            self.Next = Log.LastIndex + 1;
+            self.BecomeReplicate();
+            self.RecentActive = true;
+        }
         // Any membership change in the log may still be unapplied: allow no new one until everything is (thesis §4.1).
         PendingConfIndex = Log.LastIndex;
         // A no-op of the new term lets the leader commit entries of earlier terms (Raft §5.4.2, §8).
@@ -205,9 +217,15 @@ internal sealed partial class Raft
         else TickElection();
     }
 
+    /// <summary>Ticks left during which a restarted replica withholds its vote from every candidate; see the constructor.</summary>
+    private int _restartGuardTicks;
+
     private void TickElection()
     {
+        if (_restartGuardTicks > 0) _restartGuardTicks--;
         _electionElapsed++;
+        // The leader that sent TimeoutNow has abandoned the transfer by now.
+        if (_electionElapsed >= ElectionTimeout) _transferCampaignTerm = 0;
         if (Promotable && PastElectionTimeout)
         {
             _electionElapsed = 0;
@@ -228,6 +246,7 @@ internal sealed partial class Raft
             if (Role == StateRole.Leader && LeadTransferee != RaftConstants.None) AbortLeaderTransfer();
         }
         if (Role != StateRole.Leader) return;
+        if (!Tracker.IsVoter(Id)) HandOffLeadership();
         if (_heartbeatElapsed >= HeartbeatTimeout)
         {
             _heartbeatElapsed = 0;
@@ -254,6 +273,7 @@ internal sealed partial class Raft
         Log.AppliedTo(index);
         if (Role == StateRole.Leader) _uncommittedSize = Math.Max(0, _uncommittedSize - appliedBytes);
         MaybeAutoLeave();
+        MaybeRunDeferredTransferCampaign();
     }
 
     public override string ToString() => $"[{Id} {Role} term={Term} lead={Lead} {Log}]";

@@ -6,6 +6,8 @@ var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["core"] = Lux.Benchmarks.Scenarios.CoreScenario.RunAsync,
     ["wal"] = Lux.Benchmarks.Scenarios.WalScenario.RunAsync,
     ["transport"] = Lux.Benchmarks.Scenarios.TransportScenario.RunAsync,
+    ["snapshot"] = Lux.Benchmarks.Scenarios.SnapshotScenario.RunAsync,
+    ["e2e"] = Lux.Benchmarks.Scenarios.E2eScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Lux.Raft.Simulation;
 
-// dotnet run --project tests/Lux.Raft.Simulation -- --seeds N [--seed S] [--steps K] [--replicas 3|5] [--trace] [--unsafe-ack] [--no-membership] [--no-snapshots]
+// dotnet run --project tests/Lux.Raft.Simulation -- --seeds N [--seed S] [--steps K] [--replicas 3|5] [--trace] [--unsafe-ack] [--unsafe-no-dedup]
+//     [--no-membership] [--no-snapshots] [--no-retries] [--lease-reads] [--drift 0.05] [--lease-ticks T]
 static string? Option(string[] args, string name)
 {
     var i = Array.IndexOf(args, "--" + name);
@@ -15,12 +16,17 @@ var steps = int.Parse(Option(args, "steps") ?? "2000", CultureInfo.InvariantCult
 var replicasOption = Option(args, "replicas");
 var trace = args.Contains("--trace");
 var unsafeAck = args.Contains("--unsafe-ack");
+var unsafeNoDedup = args.Contains("--unsafe-no-dedup");
 var membership = !args.Contains("--no-membership");
 var snapshotsOn = !args.Contains("--no-snapshots");
+var retries = !args.Contains("--no-retries");
+var leaseReads = args.Contains("--lease-reads");
+var drift = double.Parse(Option(args, "drift") ?? "0", CultureInfo.InvariantCulture);
+var leaseTicks = int.Parse(Option(args, "lease-ticks") ?? "0", CultureInfo.InvariantCulture);
 
 var violations = 0;
 var failedSeeds = new List<ulong>();
-long writes = 0, reads = 0, unknown = 0, leaders = 0, crashes = 0, changes = 0, undecided = 0, snapshots = 0;
+long writes = 0, reads = 0, unknown = 0, leaders = 0, crashes = 0, changes = 0, undecided = 0, snapshots = 0, staleReads = 0, writeRetries = 0;
 var watch = Stopwatch.StartNew();
 var lockObj = new object();
 var seedList = Enumerable.Range(0, seeds).Select(i => first + (ulong)i).ToList();
@@ -28,7 +34,8 @@ Parallel.ForEach(seedList, new ParallelOptions { MaxDegreeOfParallelism = trace 
 {
     // Alternate cluster sizes unless one is asked for: odd seeds 3 replicas, even seeds 5.
     var replicas = replicasOption is null ? (seed % 2 == 1 ? 3 : 5) : int.Parse(replicasOption, CultureInfo.InvariantCulture);
-    var result = Simulation.Run(new SimulationOptions { Seed = seed, Steps = steps, Replicas = replicas, Trace = trace, UnsafeAcknowledgeBeforeSync = unsafeAck, MembershipChanges = membership, Snapshots = snapshotsOn });
+    var result = Simulation.Run(new SimulationOptions { Seed = seed, Steps = steps, Replicas = replicas, Trace = trace, UnsafeAcknowledgeBeforeSync = unsafeAck, UnsafeNoDeduplication = unsafeNoDedup, MembershipChanges = membership, Snapshots = snapshotsOn,
+        RetryWrites = retries, LeaseReads = leaseReads, ClockDrift = drift, LeaseTicks = leaseTicks });
     lock (lockObj)
     {
         writes += result.Stats.WritesAcknowledged;
@@ -38,6 +45,8 @@ Parallel.ForEach(seedList, new ParallelOptions { MaxDegreeOfParallelism = trace 
         crashes += result.Stats.Crashes;
         changes += result.Stats.MembershipChanges;
         snapshots += result.Stats.SnapshotsInstalled;
+        staleReads += result.Stats.StaleReads;
+        writeRetries += result.Stats.WriteRetries;
         if (result.Ok && result.Stats.Linearizability == Lux.Raft.Simulation.Linearizability.CheckOutcome.Unknown) undecided++;
         if (!result.Ok)
         {
@@ -53,6 +62,6 @@ Parallel.ForEach(seedList, new ParallelOptions { MaxDegreeOfParallelism = trace 
     }
 });
 Console.WriteLine($"simulation: {seeds} seeds from {first}, {steps} steps each, {violations} violations in {failedSeeds.Count} seeds; " +
-    $"{leaders} leaders elected, {crashes} crashes, {changes} membership changes, {snapshots} snapshots installed, {writes} writes acknowledged, {unknown} unknown, {reads} reads; linearizability undecided (search budget) in {undecided} seeds; {watch.Elapsed.TotalSeconds:F1} s");
+    $"{leaders} leaders elected, {crashes} crashes, {changes} membership changes, {snapshots} snapshots installed, {writes} writes acknowledged, {unknown} unknown, {writeRetries} write retries, {reads} linearizable reads{(leaseReads ? $" (lease, drift {drift:P0})" : "")}, {staleReads} stale reads; linearizability undecided (search budget) in {undecided} seeds; {watch.Elapsed.TotalSeconds:F1} s");
 if (failedSeeds.Count > 0) Console.WriteLine("failed seeds: " + string.Join(" ", failedSeeds.Order()));
 return failedSeeds.Count == 0 ? 0 : 1;

@@ -1,3 +1,4 @@
+using Lux.Raft.Sessions;
 using Lux.Raft.Simulation.Linearizability;
 
 namespace Lux.Raft.Simulation;
@@ -26,4 +27,13 @@ internal sealed class SimClient(int id)
     public ulong LeaderGuess { get; set; }
 
     public int Attempts { get; set; }
+
+    /// <summary>The client's session once registered; null before, and again after the session expired.</summary>
+    public ClientSession? Session { get; set; }
+
+    /// <summary>Whether the outstanding proposal is a session registration.</summary>
+    public bool Registering { get; set; }
+
+    /// <summary>The current write's sequence number in <see cref="Session"/> (0 until assigned); every retry reuses it.</summary>
+    public ulong Sequence { get; set; }
 }

@@ -1,4 +1,4 @@
-using Lux.Raft.Simulation.Linearizability;
+using Lux.Raft.Sessions;
 using Lux.Raft.Storage;
 
 namespace Lux.Raft.Simulation;
@@ -23,9 +23,21 @@ internal sealed class SimNode(ulong id)
 
     public Ready? InFlight { get; set; }
 
+    /// <summary>This life's tick period in time units (the clock's drift) and when the next tick is due.</summary>
+    public double TickPeriod { get; set; }
+
+    public double NextTickAt { get; set; }
+
     public bool InFlightMessagesSent { get; set; }
 
-    public Dictionary<string, string> State { get; } = [];
+    /// <summary>The user state machine and the exactly-once session layer around it; rebuilt after every crash.</summary>
+    public KvStateMachine Kv { get; private set; } = new();
+
+    public SessionStateMachine Sessions { get; private set; } = null!;
+
+    public SessionOptions SessionOptions { get; init; } = new();
+
+    public Dictionary<string, string> State => Kv.State;
 
     public ulong Applied { get; set; }
 
@@ -51,7 +63,7 @@ internal sealed class SimNode(ulong id)
         InFlight = null;
         InFlightMessagesSent = false;
         Epoch++;
-        State.Clear();
+        ResetStateMachine();
         Applied = 0;
         Config = Bootstrap;
         PreviousConfig = Bootstrap;
@@ -61,7 +73,22 @@ internal sealed class SimNode(ulong id)
         ConfirmedReads.Clear();
     }
 
-    public KvOutput Apply(Entry entry) => KvCommand.Apply(State, entry.Data.Span);
+    public void ResetStateMachine()
+    {
+        Kv = new KvStateMachine();
+        Sessions = new SessionStateMachine(Kv, SessionOptions);
+    }
+
+    public bool UnsafeNoDeduplication { get; init; }
+
+    public SessionOutcome Apply(Entry entry)
+    {
+        if (UnsafeNoDeduplication && SessionCommand.TryDecode(entry.Data, out var command) && command.Kind == SessionCommandKind.Command)
+        {
+            return Sessions.ApplyEntry(entry.Index, SessionCommand.Unsessioned(command.TimestampMs, command.Payload.Span));
+        }
+        return Sessions.ApplyEntry(entry.Index, entry.Data);
+    }
 
     /// <summary>The state machine's snapshot at the disk's snapshot point; durable like the disk.</summary>
     public byte[] SnapshotData { get; set; } = [];
@@ -72,17 +99,18 @@ internal sealed class SimNode(ulong id)
     /// <summary>Snapshot data that arrived with a Snapshot message, by (index, term), until the host installs it.</summary>
     public Dictionary<(ulong Index, ulong Term), byte[]> IncomingSnapshots { get; } = [];
 
-    public byte[] SerializeState() =>
-        System.Text.Encoding.UTF8.GetBytes(string.Join('\n', State.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value)));
+    // The simulator is single-threaded and its streams are in memory, so these complete synchronously.
+    public byte[] SerializeState()
+    {
+        using var stream = new MemoryStream();
+        Sessions.SnapshotAsync(stream).AsTask().GetAwaiter().GetResult();
+        return stream.ToArray();
+    }
 
     public void RestoreState(byte[] data)
     {
-        State.Clear();
+        ResetStateMachine();
         if (data.Length == 0) return;
-        foreach (var line in System.Text.Encoding.UTF8.GetString(data).Split('\n'))
-        {
-            var at = line.IndexOf('=', StringComparison.Ordinal);
-            State[line[..at]] = line[(at + 1)..];
-        }
+        Sessions.RestoreAsync(new MemoryStream(data)).AsTask().GetAwaiter().GetResult();
     }
 }

@@ -1,3 +1,4 @@
+using Lux.Raft.Sessions;
 using Lux.Raft.Simulation.Linearizability;
 
 namespace Lux.Raft.Simulation;
@@ -11,7 +12,8 @@ public sealed record SimulationResult(ulong Seed, IReadOnlyList<string> Violatio
 /// <summary>What happened in a run, for the summary line.</summary>
 public sealed record SimulationStats(
     int LeadersElected, ulong CommittedIndex, int WritesAcknowledged, int WritesUnknown, int ReadsServed,
-    int Crashes, int Partitions, int MembershipChanges, int SnapshotsSent, int SnapshotsInstalled, long MessagesDelivered, long MessagesDropped, CheckOutcome Linearizability);
+    int Crashes, int Partitions, int MembershipChanges, int SnapshotsSent, int SnapshotsInstalled, long MessagesDelivered, long MessagesDropped,
+    int StaleReads, int WriteRetries, CheckOutcome Linearizability);
 
 /// <summary>
 /// A deterministic simulation of a Raft cluster: replicas on a virtual clock, a network that drops, duplicates,
@@ -73,7 +75,18 @@ public sealed partial class Simulation
         var bootstrap = ConfState.OfVoters(voters);
         for (var i = 1; i <= _options.Replicas + (_options.MembershipChanges ? 2 : 0); i++)
         {
-            var node = new SimNode((ulong)i) { Bootstrap = bootstrap, Config = bootstrap, PreviousConfig = bootstrap };
+            var node = new SimNode((ulong)i)
+            {
+                Bootstrap = bootstrap, Config = bootstrap, PreviousConfig = bootstrap,
+                UnsafeNoDeduplication = _options.UnsafeNoDeduplication,
+                // Time units stand in for milliseconds: 300 ticks without a command expire a session.
+                SessionOptions = new SessionOptions
+                {
+                    SessionTimeout = TimeSpan.FromMilliseconds(300L * _options.TickUnits),
+                    MaxSessions = _options.MaxSessions,
+                    MaxResultsPerSession = 16,
+                },
+            };
             node.Disk.SetConfState(bootstrap);
             _nodes.Add(node);
             Start(node);
@@ -124,7 +137,8 @@ public sealed partial class Simulation
     }
 
     private SimulationStats Stats(CheckOutcome linearizability) => new(_checker.LeadersElected, _checker.MaxApplied,
-        _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions, _membershipChanges, _snapshotsSent, _snapshotsInstalled, _delivered, _dropped, linearizability);
+        _writesAcknowledged, _writesUnknown, _readsServed, _crashes, _partitions, _membershipChanges, _snapshotsSent, _snapshotsInstalled, _delivered, _dropped,
+        _staleReads, _retries, linearizability);
 
     private void Schedule(long at, Action action) => _events.Enqueue(action, (at, _seq++));
 
@@ -161,6 +175,10 @@ public sealed partial class Simulation
             node.Applied = snapshot.Index;
             node.Config = node.PreviousConfig = snapshot.ConfState;
         }
+        else
+        {
+            node.ResetStateMachine();
+        }
         var raft = new RawNode(new RaftOptions
         {
             Applied = snapshot.Index,
@@ -171,11 +189,15 @@ public sealed partial class Simulation
             Seed = _options.Seed * 31 + (ulong)node.Epoch,
             MaxSizePerMessage = 4096,
             MaxInflightMessages = 8,
+            ReadOnlyOption = _options.LeaseReads ? ReadOnlyOption.LeaseBased : ReadOnlyOption.Safe,
+            LeaseTicks = _options.LeaseTicks,
             Logger = _options.Trace ? new TraceLogger(this) : NullRaftLogger.Instance,
         });
         node.Raft = raft;
         var epoch = node.Epoch;
-        Schedule(_now + 1 + _random.Next(_options.TickUnits), () => TickNode(node, epoch));
+        node.TickPeriod = _options.TickUnits * (1 + _options.ClockDrift * (2 * _random.NextDouble() - 1));
+        node.NextTickAt = _now + 1 + _random.Next(_options.TickUnits);
+        Schedule((long)node.NextTickAt, () => TickNode(node, epoch));
         Trace($"node {node.Id} starts: {node.Disk.HardState}, last index {node.Disk.LastIndex}");
         Pump(node);
     }
@@ -185,7 +207,8 @@ public sealed partial class Simulation
         if (node.Epoch != epoch || node.Raft is not { } raft) return;
         raft.Tick();
         Pump(node);
-        Schedule(_now + _options.TickUnits, () => TickNode(node, epoch));
+        node.NextTickAt += node.TickPeriod;
+        Schedule(Math.Max(_now + 1, (long)Math.Round(node.NextTickAt)), () => TickNode(node, epoch));
     }
 
     /// <summary>Hands the node's work to its "host": persist (with latency), send, apply, advance.</summary>
@@ -289,10 +312,12 @@ public sealed partial class Simulation
                 node.Config = config;
                 Trace($"node {node.Id} applies membership {config}");
             }
-            var output = entry.Type == EntryType.Normal && !entry.IsNoop ? node.Apply(entry) : default;
+            var isCommand = entry.Type == EntryType.Normal && !entry.IsNoop;
+            var outcome = isCommand ? node.Apply(entry) : default;
+            if (outcome.Applied) OnCommandApplied(node, entry);
             if (node.WaitingWrites.Remove(entry.Index, out var waiter))
             {
-                if (waiter.Term == entry.Term && entry.Type == EntryType.Normal && !entry.IsNoop) CompleteWrite(waiter.Client, output);
+                if (waiter.Term == entry.Term && isCommand) OnWriteAnswered(waiter.Client, SessionResult.Decode(outcome.Encoded));
                 else WriteLost(waiter.Client);
             }
         }

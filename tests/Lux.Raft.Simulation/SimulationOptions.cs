@@ -52,6 +52,36 @@ public sealed record SimulationOptions
     /// </summary>
     public bool UnsafeAcknowledgeBeforeSync { get; init; }
 
+    /// <summary>
+    /// Whether clients retry a write whose answer is late (after <see cref="RetryTicks"/>) at another replica, with the
+    /// same session sequence number, instead of only waiting; the session layer must apply it once.
+    /// </summary>
+    public bool RetryWrites { get; init; } = true;
+
+    /// <summary>Ticks a client waits for a write's answer before retrying it.</summary>
+    public int RetryTicks { get; init; } = 12;
+
+    /// <summary>Session limits of the replicated session table; small, so eviction and expiry happen during a run.</summary>
+    public int MaxSessions { get; init; } = 6;
+
+    /// <summary>Share of reads served stale from a random replica's local state (checked against the committed log, not linearizability).</summary>
+    public double StaleReadShare { get; init; } = 0.2;
+
+    /// <summary>Whether linearizable reads use the leader lease (ReadOnlyOption.LeaseBased) instead of ReadIndex.</summary>
+    public bool LeaseReads { get; init; }
+
+    /// <summary>
+    /// Each replica's clock runs at a rate drawn from [1 - drift, 1 + drift] of true time (per life). Lease reads are
+    /// safe while LeaseTicks × (1 + drift) is less than ElectionTick × (1 - drift).
+    /// </summary>
+    public double ClockDrift { get; init; }
+
+    /// <summary>Ticks of the leader lease (0: the core's default, ElectionTick - 2).</summary>
+    public int LeaseTicks { get; init; }
+
+    /// <summary>A deliberately broken host that bypasses the session table and applies every committed command, retries included.</summary>
+    public bool UnsafeNoDeduplication { get; init; }
+
     /// <summary>Print every event (for replaying a failing seed).</summary>
     public bool Trace { get; init; }
 }

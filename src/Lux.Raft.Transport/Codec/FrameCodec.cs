@@ -9,7 +9,31 @@ public static partial class FrameCodec
     /// <summary>Writes <paramref name="message"/> of <paramref name="partitionId"/> as one frame.</summary>
     /// <returns>The frame's size in bytes.</returns>
     public static int WriteMessage(IBufferWriter<byte> writer, ulong partitionId, Message message) =>
-        WriteMessage(writer, partitionId, message, MessageCodec.GetBodySize(message));
+        TryWriteMessageInPlace(writer, partitionId, message, out var written)
+            ? written
+            : WriteMessage(writer, partitionId, message, MessageCodec.GetBodySize(message));
+
+    /// <summary>
+    /// Writes a message that surely fits in <see cref="FrameBuilder.InPlaceLimit"/> straight into the writer's buffer in
+    /// one pass, sized by <see cref="MessageCodec.GetBodySizeBound"/> rather than exactly.
+    /// </summary>
+    /// <returns>False, having written nothing, when the message may be larger or carries snapshot metadata.</returns>
+    internal static bool TryWriteMessageInPlace(IBufferWriter<byte> writer, ulong partitionId, Message message, out int written)
+    {
+        var bound = MessageCodec.GetBodySizeBound(message);
+        if (bound < 0 || bound > FrameBuilder.InPlaceLimit - FrameHeader.Size)
+        {
+            written = 0;
+            return false;
+        }
+        var frame = writer.GetSpan(FrameHeader.Size + (int)bound);
+        var length = MessageCodec.WriteBody(message, frame[FrameHeader.Size..]);
+        FrameHeader.WriteWithoutChecksum(frame, (byte)message.Type, length, partitionId);
+        FrameHeader.Seal(frame, frame.Slice(FrameHeader.Size, length));
+        written = FrameHeader.Size + length;
+        writer.Advance(written);
+        return true;
+    }
 
     /// <summary>Writes a message whose body size the caller already computed.</summary>
     internal static int WriteMessage(IBufferWriter<byte> writer, ulong partitionId, Message message, int size)

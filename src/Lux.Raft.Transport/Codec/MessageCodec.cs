@@ -25,6 +25,12 @@ public static class MessageCodec
     // Smallest encoded entry: index delta, term, type, data length: one byte each.
     private const int MinEntryBytes = 4;
 
+    // Largest encoded entry apart from its data: index delta and term (10-byte varints), type, data length (5).
+    private const int MaxEntryOverhead = 10 + 10 + 1 + 5;
+
+    // Mask and the seven integer fields at their longest.
+    private const int MaxFixedFields = 8 * 10;
+
     /// <summary>True when <paramref name="type"/> may cross the network.</summary>
     public static bool CanEncode(MessageType type) => !type.IsLocal() && type <= MessageTypes.MaxValue;
 
@@ -53,6 +59,24 @@ public static class MessageCodec
         if ((mask & HasContext) != 0) size += WireWriter.VarUIntSize((ulong)message.Context.Length) + message.Context.Length;
         if (size > int.MaxValue) throw new ArgumentException("message too large to encode", nameof(message));
         return (int)size;
+    }
+
+    /// <summary>
+    /// A bound on the body size that needs no varint sizes, only the data lengths: the sender lays a frame out in a
+    /// buffer this large and seals it at its actual size, instead of sizing it exactly in a pass of its own.
+    /// </summary>
+    /// <returns>The bound, or -1 when the message carries snapshot metadata (rare; size those exactly).</returns>
+    internal static long GetBodySizeBound(Message message)
+    {
+        if (message.Snapshot is not null) return -1;
+        long bound = MaxFixedFields + 5 + message.Context.Length;
+        var entries = message.Entries;
+        if (entries.Length > 0)
+        {
+            bound += 10 + (long)entries.Length * MaxEntryOverhead;
+            foreach (ref readonly var entry in entries.AsSpan()) bound += entry.Data.Length;
+        }
+        return bound;
     }
 
     /// <summary>Writes the body of <paramref name="message"/>; <paramref name="destination"/> must hold <see cref="GetBodySize"/> bytes.</summary>
@@ -124,25 +148,7 @@ public static class MessageCodec
         var index = (mask & HasIndex) != 0 ? r.ReadVarUInt() : 0;
         var commit = (mask & HasCommit) != 0 ? r.ReadVarUInt() : 0;
         var rejectHint = (mask & HasRejectHint) != 0 ? r.ReadVarUInt() : 0;
-        Entry[] entries = [];
-        if ((mask & HasEntries) != 0)
-        {
-            var count = r.ReadLength(MinEntryBytes);
-            if (count == 0) throw new ProtocolViolationException("entries present with a count of zero");
-            entries = new Entry[count];
-            var previous = 0UL;
-            for (var i = 0; i < count; i++)
-            {
-                var delta = r.ReadVarUInt();
-                var entryIndex = i == 0 ? delta : unchecked(previous + 1 + (ulong)WireWriter.UnZigZag(delta));
-                var entryTerm = r.ReadVarUInt();
-                var entryType = r.ReadByte();
-                if (entryType > (byte)EntryType.ConfChange) throw new ProtocolViolationException($"unknown entry type {entryType}");
-                var data = ReadData(ref r, whole, ref backing);
-                entries[i] = new Entry(entryIndex, entryTerm, (EntryType)entryType, data);
-                previous = entryIndex;
-            }
-        }
+        var entries = (mask & HasEntries) != 0 ? ReadEntries(ref r, ref backing) : [];
         SnapshotMetadata? snapshot = null;
         if ((mask & HasSnapshot) != 0)
         {
@@ -166,6 +172,44 @@ public static class MessageCodec
             RejectHint = rejectHint, Reject = (mask & IsReject) != 0, LeaderTransfer = (mask & IsLeaderTransfer) != 0,
             Entries = entries, Snapshot = snapshot, Context = context,
         };
+    }
+
+    /// <summary>
+    /// Reads the entries of an Append. Entries dominate what a follower receives, so this loop keeps its position in a
+    /// local and reads the one-byte varints inline; every bound is still checked.
+    /// </summary>
+    private static Entry[] ReadEntries(ref WireReader r, ref byte[]? backing)
+    {
+        var count = r.ReadLength(MinEntryBytes);
+        if (count == 0) throw new ProtocolViolationException("entries present with a count of zero");
+        var entries = new Entry[count];
+        var source = r.Source;
+        var position = r.Position;
+        var data = backing;
+        var previous = 0UL;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            (var delta, position) = WireReader.ReadVarUInt(source, position);
+            var index = i == 0 ? delta : unchecked(previous + 1 + (ulong)WireWriter.UnZigZag(delta));
+            (var term, position) = WireReader.ReadVarUInt(source, position);
+            if ((uint)position >= (uint)source.Length) throw WireReader.Truncated();
+            var type = source[position++];
+            if (type > (byte)EntryType.ConfChange) throw new ProtocolViolationException($"unknown entry type {type}");
+            (var length, position) = WireReader.ReadVarUInt(source, position);
+            if (length > (ulong)(source.Length - position)) throw new ProtocolViolationException($"entry data of {length} bytes exceeds the {source.Length - position} bytes left in the frame");
+            var payload = ReadOnlyMemory<byte>.Empty;
+            if (length != 0)
+            {
+                data ??= source.ToArray();
+                payload = new ReadOnlyMemory<byte>(data, position, (int)length);
+                position += (int)length;
+            }
+            entries[i] = new Entry(index, term, (EntryType)type, payload);
+            previous = index;
+        }
+        backing = data;
+        r.MoveTo(position);
+        return entries;
     }
 
     private static ReadOnlyMemory<byte> ReadData(ref WireReader r, ReadOnlySpan<byte> whole, ref byte[]? backing)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Lux.Raft.Transport.Codec;
 
@@ -17,37 +18,85 @@ internal ref struct WireReader(ReadOnlySpan<byte> source)
 
     public readonly bool AtEnd => _position == _source.Length;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte ReadByte()
     {
         if (_position >= _source.Length) throw Truncated();
         return _source[_position++];
     }
 
+    /// <summary>Reads a LEB128 varint.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong ReadVarUInt()
+    {
+        (var value, _position) = ReadVarUInt(_source, _position);
+        return value;
+    }
+
+    /// <summary>
+    /// Reads a LEB128 varint at <paramref name="position"/> of <paramref name="source"/>, for loops that keep their
+    /// position in a local; the one-byte form (values below 128, most of an Append's fields) is inlined.
+    /// </summary>
+    /// <returns>The value and the position after it.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (ulong Value, int Next) ReadVarUInt(ReadOnlySpan<byte> source, int position)
+    {
+        if ((uint)position < (uint)source.Length)
+        {
+            var first = source[position];
+            if (first < 0x80) return (first, position + 1);
+        }
+        return ReadVarUIntSlow(source, position);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (ulong Value, int Next) ReadVarUIntSlow(ReadOnlySpan<byte> source, int position)
     {
         ulong result = 0;
         for (var shift = 0; shift < 64; shift += 7)
         {
-            var b = ReadByte();
+            if ((uint)position >= (uint)source.Length) throw Truncated();
+            var b = source[position++];
             if (shift == 63 && b > 1) throw new ProtocolViolationException("varint overflows 64 bits");
             result |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80)
             {
                 if (b == 0 && shift > 0) throw new ProtocolViolationException("overlong varint");
-                return result;
+                return (result, position);
             }
         }
         throw new ProtocolViolationException("varint longer than 10 bytes");
     }
 
-    public int ReadLength(int minimumBytesPerItem = 1)
+    /// <summary>The bytes the reader walks, for loops that read many fields with the position in a local (<see cref="MoveTo"/>).</summary>
+    public readonly ReadOnlySpan<byte> Source => _source;
+
+    /// <summary>Continues reading at <paramref name="position"/>, where a loop over <see cref="Source"/> stopped.</summary>
+    public void MoveTo(int position)
+    {
+        if ((uint)position > (uint)_source.Length) throw Truncated();
+        _position = position;
+    }
+
+    /// <summary>Reads a byte length, which can never exceed the bytes left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ReadLength()
     {
         var value = ReadVarUInt();
-        // A count can never exceed what the remaining bytes could hold: this keeps a hostile count from sizing an allocation.
-        if (value > (ulong)(Remaining / Math.Max(1, minimumBytesPerItem)))
-            throw new ProtocolViolationException($"length {value} exceeds the {Remaining} bytes left in the frame");
+        if (value > (ulong)Remaining) throw LengthExceeds(value);
         return (int)value;
     }
+
+    /// <summary>Reads an item count, which can never exceed what the remaining bytes could hold at the smallest item size.</summary>
+    public int ReadLength(int minimumBytesPerItem)
+    {
+        var value = ReadVarUInt();
+        // This keeps a hostile count from sizing an allocation.
+        if (value > (ulong)(Remaining / Math.Max(1, minimumBytesPerItem))) throw LengthExceeds(value);
+        return (int)value;
+    }
+
+    private readonly ProtocolViolationException LengthExceeds(ulong value) => new($"length {value} exceeds the {Remaining} bytes left in the frame");
 
     public uint ReadUInt32()
     {
@@ -66,6 +115,7 @@ internal ref struct WireReader(ReadOnlySpan<byte> source)
     }
 
     /// <summary>Reads a length prefix and returns the offset and length of the bytes it announces.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (int Offset, int Length) ReadLengthPrefixedRange()
     {
         var length = ReadLength();
@@ -79,5 +129,5 @@ internal ref struct WireReader(ReadOnlySpan<byte> source)
         if (!AtEnd) throw new ProtocolViolationException($"{Remaining} unexpected bytes after the body");
     }
 
-    private static ProtocolViolationException Truncated() => new("body ends early");
+    internal static ProtocolViolationException Truncated() => new("body ends early");
 }

@@ -37,8 +37,9 @@ internal readonly struct OutboundItem
     /// <summary>Bytes a message counts for against the queue's byte limit.</summary>
     public static long Weight(Message message)
     {
-        long bytes = 64 + message.Context.Length;
-        foreach (var entry in message.Entries) bytes += entry.Size;
+        var entries = message.Entries;
+        long bytes = 64 + message.Context.Length + (long)entries.Length * Entry.EntryHeaderSize;
+        foreach (ref readonly var entry in entries.AsSpan()) bytes += entry.Data.Length;
         return bytes;
     }
 }

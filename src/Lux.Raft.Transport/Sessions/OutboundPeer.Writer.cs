@@ -16,10 +16,12 @@ internal sealed partial class OutboundPeer
     {
         var output = link.Output;
         var heartbeats = new List<(ulong PartitionId, Message Message)>();
+        using var wakeOnCancel = ct.UnsafeRegister(static queue => ((SendQueue)queue!).Wake(), _queue);
         while (true)
         {
             // Items queued before this session existed woke the connection loop, not this one: look before waiting.
-            if (_queue.Count == 0 && !_stopping) await _queue.WaitAsync(ct).ConfigureAwait(false);
+            if (_queue.Count == 0 && !_stopping) await _queue.WaitAsync().ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
             var items = _queue.TakeAll();
             var next = 0;
             try
@@ -85,6 +87,8 @@ internal sealed partial class OutboundPeer
 
     private int WriteMessage(PipeWriter output, ulong partitionId, Message message)
     {
+        // The frame limit is at least 64 KiB, so a message written in place never exceeds it.
+        if (FrameCodec.TryWriteMessageInPlace(output, partitionId, message, out var written)) return written;
         var size = MessageCodec.GetBodySize(message);
         if (size > _options.MaxFrameSize)
         {

@@ -100,6 +100,7 @@ internal sealed partial class OutboundPeer
     private async Task RunAsync()
     {
         var stop = _transport.HardStopToken;
+        using var wakeOnStop = stop.UnsafeRegister(static queue => ((SendQueue)queue!).Wake(), _queue);
         var attempt = 0;
         try
         {
@@ -164,7 +165,10 @@ internal sealed partial class OutboundPeer
     private async ValueTask WaitForDemandAsync(CancellationToken stop)
     {
         while (!_stopping && _queue.Count == 0 && Interlocked.Exchange(ref _demand, 0) == 0)
-            await _queue.WaitAsync(stop).ConfigureAwait(false);
+        {
+            await _queue.WaitAsync().ConfigureAwait(false);
+            stop.ThrowIfCancellationRequested();
+        }
     }
 
     private TimeSpan BackoffDelay(int attempt) => BackoffDelay(attempt, _options.ReconnectMinDelay, _options.ReconnectMaxDelay, Random.Shared);

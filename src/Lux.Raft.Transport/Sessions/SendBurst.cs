@@ -4,7 +4,9 @@ namespace Lux.Raft.Transport.Sessions;
 /// While a read loop hands a burst of already-buffered frames to the handler, sends the handler makes on that thread
 /// do not wake their writers one by one: the writers are woken once, when the burst ends. Replies to a burst then leave
 /// in one flush (one system call) instead of one each, as they would from a host that collects a Raft Ready batch. The
-/// delay is bounded by the burst: frames that had already arrived, at most a few hundred.
+/// delay is bounded by the burst: frames that had already arrived, at most a few hundred. An idle writer then drains on
+/// the read loop's own thread (<see cref="SendQueue.WakeInline"/>): the burst is over and no handler code is on the stack,
+/// so the replies leave without waiting for another thread to be scheduled.
 /// </summary>
 internal sealed class SendBurst : IDisposable
 {
@@ -33,7 +35,7 @@ internal sealed class SendBurst : IDisposable
     public void Dispose()
     {
         t_current = null;
-        foreach (var queue in _deferred) queue.Wake();
+        foreach (var queue in _deferred) queue.WakeInline();
         _deferred.Clear();
         t_cached = this;
     }

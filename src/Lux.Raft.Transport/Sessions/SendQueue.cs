@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Lux.Raft;
 
 namespace Lux.Raft.Transport.Sessions;
@@ -11,10 +10,7 @@ namespace Lux.Raft.Transport.Sessions;
 internal sealed class SendQueue(int capacity, long maxBytes)
 {
     private readonly Lock _gate = new();
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-    {
-        FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = false,
-    });
+    private readonly WakeSignal _signal = new();
     private List<OutboundItem> _items = new(64);
     private List<OutboundItem>? _spare = new(64);
     private int _messages;
@@ -99,14 +95,12 @@ internal sealed class SendQueue(int capacity, long maxBytes)
         else Wake();
     }
 
-    /// <summary>Wakes the writer, for a reason other than new items (stop, a demand to connect).</summary>
-    public void Wake() => _signal.Writer.TryWrite(true);
+    /// <summary>Wakes the writer on the thread pool (also for reasons other than new items: stop, a demand to connect, cancellation).</summary>
+    public void Wake() => _signal.Set();
 
-    /// <summary>Waits until woken; a wake that happened before the call counts.</summary>
-    public async ValueTask WaitAsync(CancellationToken cancellationToken)
-    {
-        if (_signal.Reader.TryRead(out _)) return;
-        await _signal.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
-        _signal.Reader.TryRead(out _);
-    }
+    /// <summary>Wakes the writer and lets it drain on this thread before returning: only where no caller's locks are held.</summary>
+    public void WakeInline() => _signal.Set(resumeInline: true);
+
+    /// <summary>Waits until woken; a wake that happened before the call counts. Cancellation reaches it as a <see cref="Wake"/>.</summary>
+    public ValueTask WaitAsync() => _signal.WaitAsync();
 }

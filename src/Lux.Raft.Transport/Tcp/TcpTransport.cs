@@ -125,7 +125,7 @@ public sealed class TcpTransport : PeerChannelTransport
             }
             var link = new PeerLink(
                 PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: Options.Tcp.ReceiveBufferSize, minimumReadSize: 4096)),
-                PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024)),
+                PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 128 * 1024)),
                 remote, (stream as SslStream)?.RemoteCertificate, () => AbortSocket(socket), () => stream.DisposeAsync());
             await ServeInboundAsync(link, supervision).ConfigureAwait(false);
         }
@@ -168,7 +168,7 @@ public sealed class TcpTransport : PeerChannelTransport
             var owned = stream;
             return new PeerLink(
                 PipeReader.Create(owned, new StreamPipeReaderOptions(bufferSize: Options.Tcp.ReceiveBufferSize, minimumReadSize: 4096)),
-                PipeWriter.Create(owned, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024)),
+                PipeWriter.Create(owned, new StreamPipeWriterOptions(minimumBufferSize: 128 * 1024)),
                 endPoint.ToString() ?? peer, (owned as SslStream)?.RemoteCertificate, () => AbortSocket(socket), () => owned.DisposeAsync(),
                 () =>
                 {

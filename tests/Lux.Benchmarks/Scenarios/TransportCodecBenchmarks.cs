@@ -24,6 +24,8 @@ public class TransportCodecBenchmarks
     private readonly ArrayBufferWriter<byte> _writer = new(2048);
     private readonly ArrayBufferWriter<byte> _batchWriter = new(32 * 1024);
     private Message _append = null!;
+    private Message _response = null!;
+    private byte[] _responseFrame = null!;
     private (ulong, Message)[] _heartbeats = null!;
     private byte[] _appendFrame = null!;
     private byte[] _batchFrame = null!;
@@ -40,6 +42,10 @@ public class TransportCodecBenchmarks
         _heartbeats = Enumerable.Range(1, 1000).Select(p => ((ulong)p, new Message { Type = MessageType.Heartbeat, To = 2, From = 1, Term = 5, Commit = 1000 })).ToArray();
         FrameCodec.WriteMessage(_writer, 7, _append);
         _appendFrame = _writer.WrittenSpan.ToArray();
+        _response = new Message { Type = MessageType.AppendResponse, To = 1, From = 2, Term = 5, Index = 1_000_064 };
+        _writer.ResetWrittenCount();
+        FrameCodec.WriteMessage(_writer, 7, _response);
+        _responseFrame = _writer.WrittenSpan.ToArray();
         FrameCodec.WriteHeartbeatBatch(_batchWriter, _heartbeats);
         _batchFrame = _batchWriter.WrittenSpan.ToArray();
     }
@@ -66,6 +72,21 @@ public class TransportCodecBenchmarks
     public Message DecodeAppend()
     {
         var sequence = new ReadOnlySequence<byte>(_appendFrame);
+        FrameCodec.TryReadFrame(ref sequence, 1, 64 * 1024 * 1024, out var header, out var payload);
+        return FrameCodec.ReadMessage(header, payload);
+    }
+
+    [Benchmark(Description = "encode AppendResponse")]
+    public int EncodeResponse()
+    {
+        _writer.ResetWrittenCount();
+        return FrameCodec.WriteMessage(_writer, 7, _response);
+    }
+
+    [Benchmark(Description = "decode AppendResponse")]
+    public Message DecodeResponse()
+    {
+        var sequence = new ReadOnlySequence<byte>(_responseFrame);
         FrameCodec.TryReadFrame(ref sequence, 1, 64 * 1024 * 1024, out var header, out var payload);
         return FrameCodec.ReadMessage(header, payload);
     }

@@ -70,8 +70,8 @@ public static class TransportScenario
                     ("frames_per_s", framesPerSecond), ("mb_per_s", framesPerSecond * requestBytes / 1e6),
                     ("runs", list.Count), ("runs_frames_per_s", string.Join(" ", list.Select(m => Math.Round(m.FramesPerSecond)))),
                 };
-                if (protocol is "tcp" or "http")
-                    fields.Add(("alloc_bytes_per_roundtrip", Median(list.Select(m => m.AllocatedBytesPerFrame))));
+                fields.Add(("alloc_bytes_per_roundtrip", Median(list.Select(m => m.AllocatedBytesPerFrame))));
+                fields.Add(("cpu_us_per_roundtrip", Median(list.Select(m => m.CpuMicrosecondsPerFrame))));
                 if (rawMedian > 0 && protocol != "raw") fields.Add(("ratio_to_raw", framesPerSecond / rawMedian));
                 fields.Add(("duration_s", duration.TotalSeconds));
                 BenchOutput.Line(Bench, system, fields.ToArray());
@@ -81,7 +81,36 @@ public static class TransportScenario
         return 0;
     }
 
-    private readonly record struct Measurement(double FramesPerSecond, double AllocatedBytesPerFrame);
+    /// <param name="FramesPerSecond">Round trips completed per second.</param>
+    /// <param name="AllocatedBytesPerFrame">Bytes allocated in the whole process per round trip.</param>
+    /// <param name="CpuMicrosecondsPerFrame">CPU time of the whole process (all threads, user and kernel) per round trip:
+    /// on a shared machine this moves less with other load than the rate does.</param>
+    private readonly record struct Measurement(double FramesPerSecond, double AllocatedBytesPerFrame, double CpuMicrosecondsPerFrame);
+
+    /// <summary>Counts round trips and what the process spent on them between <see cref="Start"/> and <see cref="Stop"/>.</summary>
+    private sealed class Meter(Func<long> completed)
+    {
+        private long _frames, _allocated;
+        private TimeSpan _cpu;
+        private Stopwatch _watch = new();
+
+        public void Start()
+        {
+            _frames = completed();
+            _allocated = GC.GetTotalAllocatedBytes(precise: true);
+            _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            _watch = Stopwatch.StartNew();
+        }
+
+        public Measurement Stop()
+        {
+            var frames = completed() - _frames;
+            var elapsed = _watch.Elapsed.TotalSeconds;
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalMicroseconds;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocated;
+            return frames == 0 ? new Measurement(0, 0, 0) : new Measurement(frames / elapsed, (double)allocated / frames, cpu / frames);
+        }
+    }
 
     private static double Median(IEnumerable<double> values)
     {
@@ -120,14 +149,10 @@ public static class TransportScenario
         {
             for (var i = 0; i < outstanding; i++) a.TrySend("b", (ulong)(i % 16), appends[i & 255]);
             await Task.Delay(TimeSpan.FromSeconds(1));
-            var startCount = Interlocked.Read(ref completed);
-            var startAlloc = GC.GetTotalAllocatedBytes(precise: true);
-            var watch = Stopwatch.StartNew();
+            var meter = new Meter(() => Interlocked.Read(ref completed));
+            meter.Start();
             await Task.Delay(duration);
-            var frames = Interlocked.Read(ref completed) - startCount;
-            var elapsed = watch.Elapsed.TotalSeconds;
-            var allocated = GC.GetTotalAllocatedBytes(precise: true) - startAlloc;
-            return new Measurement(frames / elapsed, frames == 0 ? 0 : (double)allocated / frames);
+            return meter.Stop();
         }
         finally
         {
@@ -216,16 +241,15 @@ public static class TransportScenario
             }
         });
         await Task.Delay(TimeSpan.FromSeconds(1));
-        var start = Interlocked.Read(ref completed);
-        var watch = Stopwatch.StartNew();
+        var meter = new Meter(() => Interlocked.Read(ref completed));
+        meter.Start();
         await Task.Delay(duration);
-        var frames = Interlocked.Read(ref completed) - start;
-        var elapsed = watch.Elapsed.TotalSeconds;
+        var measured = meter.Stop();
         await stop.CancelAsync();
         client.Dispose();
         server.Dispose();
         await Task.WhenAll(serving, driving);
-        return new Measurement(frames / elapsed, 0);
+        return measured;
     }
 
     /// <summary>Streams a generated snapshot of <paramref name="mib"/> MiB over TCP and reports throughput and memory.</summary>

@@ -77,6 +77,12 @@ internal sealed class Cluster
 
     public void Heal() => _cut.Clear();
 
+    public void Reconnect(ulong a, ulong b)
+    {
+        _cut.Remove((a, b));
+        _cut.Remove((b, a));
+    }
+
     /// <summary>Processes every node's Ready: persist, collect messages, apply, advance.</summary>
     public void ProcessReadies()
     {
@@ -85,6 +91,7 @@ internal sealed class Cluster
             while (node.HasReady)
             {
                 var rd = node.Ready();
+                if (rd.Snapshot is { } snapshot) Storages[id].ApplySnapshot(snapshot);
                 Storages[id].Append(rd.Entries);
                 if (rd.HardState is { } hs) Storages[id].SetHardState(hs);
                 Pool.AddRange(rd.Messages);
@@ -163,6 +170,15 @@ internal sealed class Cluster
         _nodes[id] = new RawNode(_factories[id](0));
         Applied[id].Clear();
         Pool.RemoveAll(m => m.From == id || m.To == id);
+    }
+
+    /// <summary>Snapshots <paramref name="id"/> at its applied index with its current membership and compacts its log up to it.</summary>
+    public SnapshotMetadata SnapshotAndCompact(ulong id)
+    {
+        var applied = _nodes[id].Status().Applied;
+        var snapshot = Storages[id].CreateSnapshot(applied, Configs.GetValueOrDefault(id) ?? _bootstrap);
+        Storages[id].Compact(applied);
+        return snapshot;
     }
 
     public static string Text(Entry e) => Encoding.UTF8.GetString(e.Data.Span);

@@ -144,4 +144,72 @@ public class MembershipTests
         c.Elect(1);
         Assert.Equal(ProposalRejection.ConfChangeRejected, c[1].ProposeConfChange(Change((ConfChangeType.RemoveNode, 1))).Rejection);
     }
+
+    [Fact]
+    public void A_removed_leader_hands_leadership_to_a_caught_up_voter_without_waiting_for_an_election()
+    {
+        var c = new Cluster(3);
+        c.Elect(1);
+        Assert.True(c[1].ProposeConfChange(Change((ConfChangeType.RemoveNode, 1))).IsAccepted);
+        c.Stabilize();
+
+        var leader = c.Leader;
+        Assert.True(leader is 2 or 3, $"leader {leader}");
+        Assert.Equal(StateRole.Follower, c[1].SoftState.Role);
+        Assert.True(c.Propose(leader!.Value, "after").IsAccepted);
+        c.Stabilize();
+        Assert.Contains("after", c.AppliedText(5 - leader.Value));
+    }
+
+    [Fact]
+    public void New_voters_left_in_the_joint_configuration_are_rescued_by_a_removed_replica_with_the_longest_log()
+    {
+        // Replace voters 1 and 2 by 4 and 5. The leader commits the leave-joint entry and tells only replica 2,
+        // which also holds a newer entry; then the leader is gone. Voters 3, 4 and 5 are still joint and need a vote of
+        // 2, which refuses them (its log is longer) and, having applied its removal, is no voter any more.
+        var c = new Cluster(3);
+        c.Elect(1);
+        c.AddNode(4);
+        c.AddNode(5);
+        Assert.True(c[1].ProposeConfChange(Change((ConfChangeType.AddLearner, 4), (ConfChangeType.AddLearner, 5))).IsAccepted);
+        c.Stabilize();
+        var replace = new ConfChange(
+            [new(ConfChangeType.AddVoter, 4), new(ConfChangeType.AddVoter, 5), new(ConfChangeType.RemoveNode, 1), new(ConfChangeType.RemoveNode, 2)],
+            ConfChangeTransition.JointExplicit);
+        Assert.True(c[1].ProposeConfChange(replace).IsAccepted);
+        c.Stabilize();
+        Assert.Equal(new ulong[] { 1, 2, 3 }, c.Configs[5]!.VotersOutgoing.Order().ToArray());
+
+        Assert.True(c[1].ProposeConfChange(ConfChange.LeaveJoint).IsAccepted);
+        c.Cut(1, 5);
+        DeliverAll(c);                              // the leave-joint entry reaches 2, 3 and 4
+        DeliverAll(c);                              // their acknowledgements commit it at the leader
+        Assert.True(c.Propose(1, "newest").IsAccepted);
+        c.Isolate(1);
+        c.Reconnect(1, 2);
+        DeliverAll(c);                              // the leader applies its removal; only 2 hears of the commit and the newest entry
+        c.ProcessReadies();
+        c.Isolate(1);
+        Assert.Equal(new ulong[] { 3, 4, 5 }, c.Configs[2]!.Voters.Order().ToArray());
+        Assert.Empty(c.Configs[2]!.VotersOutgoing);
+        Assert.NotEmpty(c.Configs[3]!.VotersOutgoing);
+
+        c.TickAll(100);
+
+        var leader = c.Leader;
+        Assert.True(leader is 3 or 4 or 5, $"leader {leader}");
+        foreach (var id in new ulong[] { 3, 4, 5 })
+        {
+            Assert.Empty(c.Configs[id]!.VotersOutgoing);
+            Assert.Contains("newest", c.AppliedText(id));
+        }
+    }
+
+    private static void DeliverAll(Cluster c)
+    {
+        c.ProcessReadies();
+        var batch = c.Pool.ToList();
+        c.Pool.Clear();
+        foreach (var m in batch) c.Deliver(m);
+    }
 }

@@ -85,6 +85,32 @@ public class ReadAndTransferTests
     }
 
     [Fact]
+    public void A_restarted_follower_withholds_its_vote_until_any_lease_it_granted_has_run_out()
+    {
+        // Without the guard, 2 would forget that it acknowledged 1 a moment ago and help 3 win while 1 still serves
+        // lease reads: two replicas answering reads, one of them stale.
+        var c = new Cluster(3, o => o with { ReadOnlyOption = ReadOnlyOption.LeaseBased });
+        c.Elect(1);
+        c.TickAll(2);
+        Assert.True(c[1].LeaseValid);
+        c.Isolate(1);
+        c.Restart(2);
+
+        c[3].Campaign();
+        c.Stabilize();
+        Assert.NotEqual(StateRole.Leader, c[3].SoftState.Role);
+        Assert.True(c[1].LeaseValid);
+
+        var electionTimeout = 10;
+        c.Tick(1, electionTimeout);
+        c.Tick(2, electionTimeout);
+        Assert.False(c[1].LeaseValid);
+        c[3].Campaign();
+        c.Stabilize();
+        Assert.Equal(StateRole.Leader, c[3].SoftState.Role);
+    }
+
+    [Fact]
     public void Leadership_moves_to_a_caught_up_transferee()
     {
         var c = new Cluster(3);

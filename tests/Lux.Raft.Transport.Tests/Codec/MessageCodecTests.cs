@@ -166,6 +166,31 @@ public sealed class MessageCodecTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_frame_laid_out_in_place_is_byte_for_byte_the_exactly_sized_frame()
+    {
+        var seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        for (var i = 0; i < 2000; i++)
+        {
+            var message = Messages.Random(random);
+            var exact = new ArrayBufferWriter<byte>();
+            FrameCodec.WriteMessage(exact, 9, message, MessageCodec.GetBodySize(message));
+            var inPlace = new ArrayBufferWriter<byte>();
+            if (!FrameCodec.TryWriteMessageInPlace(inPlace, 9, message, out var written))
+            {
+                var bound = MessageCodec.GetBodySizeBound(message);
+                Assert.True(bound < 0 || bound > FrameBuilder.InPlaceLimit - FrameHeader.Size, $"{message} was not written in place");
+                Assert.Equal(0, inPlace.WrittenCount);
+                continue;
+            }
+            Assert.True(MessageCodec.GetBodySize(message) <= MessageCodec.GetBodySizeBound(message), $"bound below the size of {message}");
+            Assert.Equal(exact.WrittenCount, written);
+            Assert.True(exact.WrittenSpan.SequenceEqual(inPlace.WrittenSpan), $"{message} encoded differently in place");
+        }
+    }
+
+    [Fact]
     public void A_large_message_is_encoded_without_a_writer_buffer_of_its_size()
     {
         var message = new Message { Type = MessageType.Append, Entries = [new Entry(1, 1, new byte[3 * 1024 * 1024])] };

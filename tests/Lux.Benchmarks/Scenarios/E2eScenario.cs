@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Lux.Benchmarks.E2e;
+
+namespace Lux.Benchmarks.Scenarios;
+
+/// <summary>
+/// Scenario <c>e2e</c>: proposals committed and applied by a 3-replica cluster on 127.0.0.1, driven by closed-loop
+/// clients, for every system of <see cref="E2eSystems"/> in the same run (the baselines DotNext and etcd, and Lux once
+/// registered). Every measurement gets a fresh cluster in a fresh data directory; runs are interleaved across systems
+/// (value, concurrency, run, system) so that a change in machine load hits every system alike.
+/// Options: --systems a,b (default: all registered) --values 16,1024 --concurrency 1,16,256 --duration 10 (s)
+/// --warmup 3 (s) --runs 3 (medians reported) --nodes 3 --dir PATH (parent of the data directories; default: temp),
+/// and each system's own options (see DotNextSystem, EtcdSystem).
+/// </summary>
+public static class E2eScenario
+{
+    private const string Bench = "e2e";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var names = (BenchOutput.Option(args, "systems") ?? string.Join(',', E2eSystems.All.Keys)).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (names.FirstOrDefault(n => !E2eSystems.All.ContainsKey(n)) is { } unknown)
+        {
+            Console.Error.WriteLine($"e2e: unknown system '{unknown}'; known: {string.Join(", ", E2eSystems.All.Keys)}");
+            return 2;
+        }
+        int[] values, concurrencies;
+        TimeSpan duration, warmup;
+        int runs, nodes;
+        string root;
+        try
+        {
+            values = Ints(args, "values", "16,1024");
+            concurrencies = Ints(args, "concurrency", "1,16,256");
+            duration = Seconds(args, "duration", "10");
+            warmup = Seconds(args, "warmup", "3");
+            runs = int.Parse(BenchOutput.Option(args, "runs") ?? "3", CultureInfo.InvariantCulture);
+            nodes = int.Parse(BenchOutput.Option(args, "nodes") ?? "3", CultureInfo.InvariantCulture);
+            root = Path.Combine(BenchOutput.Option(args, "dir") ?? Path.GetTempPath(), $"lux-e2e-{Environment.ProcessId}");
+            if (values.Any(v => v <= 0) || concurrencies.Any(c => c <= 0) || runs <= 0 || nodes <= 0 || duration <= TimeSpan.Zero || warmup < TimeSpan.Zero)
+                throw new FormatException("values, concurrency, runs, nodes and duration must be positive, warmup not negative");
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            Console.Error.WriteLine($"e2e: bad option: {e.Message}");
+            return 2;
+        }
+
+        // Ctrl+C and SIGTERM end the run through the same path as its end: clusters stopped, data directories removed.
+        using var interrupted = new CancellationTokenSource();
+        void Interrupt(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            interrupted.Cancel();
+        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+
+        var systems = new List<IE2eSystem>();
+        try
+        {
+            foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                IE2eSystem system;
+                try
+                {
+                    system = E2eSystems.All[name](args);
+                }
+                catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+                {
+                    Console.Error.WriteLine($"e2e: bad option for {name}: {e.Message}");
+                    return 2;
+                }
+                if (system.MissingPrerequisite() is { } reason)
+                {
+                    BenchOutput.Line(Bench, system.Name, ("skipped", reason));
+                    await system.DisposeAsync();
+                    continue;
+                }
+                systems.Add(system);
+            }
+            if (systems.Count == 0)
+            {
+                Console.Error.WriteLine("e2e: no system can run here (see the skipped lines)");
+                return 0;
+            }
+            Console.Error.WriteLine($"e2e: {string.Join(", ", systems.Select(s => s.Name))}; {nodes} nodes; values {string.Join(",", values)} B; " +
+                $"concurrency {string.Join(",", concurrencies)}; {runs} runs of {warmup.TotalSeconds} s warm-up + {duration.TotalSeconds} s; data under {root}; load {E2eLoadDriver.LoadAverage()}");
+
+            foreach (var valueBytes in values)
+                foreach (var concurrency in concurrencies)
+                    await MeasurePointAsync(systems, nodes, root, valueBytes, concurrency, runs, warmup, duration, interrupted.Token);
+            return 0;
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("e2e: interrupted; clusters stopped, data removed");
+            return 130;
+        }
+        finally
+        {
+            foreach (var system in systems) await system.DisposeAsync();
+            DeleteDirectory(root);
+        }
+    }
+
+    private static async Task MeasurePointAsync(List<IE2eSystem> systems, int nodes, string root, int valueBytes, int concurrency, int runs,
+        TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var results = systems.ToDictionary(s => s.Name, _ => new List<E2eMeasurement>());
+        var failures = new Dictionary<string, string>();
+        for (var run = 0; run < runs; run++)
+        {
+            foreach (var system in systems)
+            {
+                var dataDirectory = Path.Combine(root, $"{system.Name}-{valueBytes}-{concurrency}-{run}");
+                try
+                {
+                    await system.StartAsync(nodes, dataDirectory, cancellationToken);
+                    await using var client = await system.ConnectAsync(cancellationToken);
+                    var measured = await E2eLoadDriver.RunAsync(client, valueBytes, concurrency, warmup, duration, cancellationToken);
+                    results[system.Name].Add(measured);
+                    Console.Error.WriteLine($"e2e: {system.Name} {valueBytes} B x {concurrency} run {run + 1}: {measured.OpsPerSecond:F0} ops/s, " +
+                        $"p50 {measured.P50Milliseconds:F2} ms, p99 {measured.P99Milliseconds:F2} ms, errors {measured.Errors}, load {measured.LoadAverage}");
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    failures[system.Name] = $"{e.GetType().Name}: {e.Message}";
+                    Console.Error.WriteLine($"e2e: {system.Name} {valueBytes} B x {concurrency} run {run + 1} failed: {e}");
+                }
+                finally
+                {
+                    await system.StopAsync(CancellationToken.None);
+                    DeleteDirectory(dataDirectory);
+                }
+            }
+        }
+
+        var medians = results.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => BenchOutput.Median(r.Value.Select(m => m.OpsPerSecond)));
+        foreach (var system in systems)
+        {
+            var list = results[system.Name];
+            var fields = new List<(string, object)>
+            {
+                ("value_bytes", valueBytes), ("concurrency", concurrency), ("partitions", 1), ("nodes", nodes),
+            };
+            if (list.Count == 0)
+            {
+                fields.Add(("error", failures.GetValueOrDefault(system.Name, "no run completed")));
+                BenchOutput.Line(Bench, system.Name, fields.ToArray());
+                continue;
+            }
+            fields.AddRange(
+            [
+                ("ops_per_s", medians[system.Name]), ("p50_ms", BenchOutput.Median(list.Select(m => m.P50Milliseconds))), ("p99_ms", BenchOutput.Median(list.Select(m => m.P99Milliseconds))),
+                ("runs", list.Count), ("runs_ops_per_s", string.Join(" ", list.Select(m => Math.Round(m.OpsPerSecond)))),
+                ("errors", list.Sum(m => m.Errors)),
+            ]);
+            if (list.Select(m => m.FirstError).FirstOrDefault(e => e is not null) is { } firstError) fields.Add(("first_error", firstError));
+            foreach (var baseline in E2eSystems.Baselines)
+                if (baseline != system.Name && medians.TryGetValue(baseline, out var baselineOps) && baselineOps > 0)
+                    fields.Add(($"ratio_to_{baseline}", medians[system.Name] / baselineOps));
+            fields.AddRange(
+            [
+                ("fsync", true), ("durability", system.Durability), ("client", system.Client),
+                ("load_1m", BenchOutput.Median(list.Select(m => m.LoadAverage))), ("warmup_s", warmup.TotalSeconds), ("duration_s", duration.TotalSeconds),
+            ]);
+            BenchOutput.Line(Bench, system.Name, fields.ToArray());
+        }
+    }
+
+    private static int[] Ints(string[] args, string name, string fallback) =>
+        (BenchOutput.Option(args, name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+
+    private static TimeSpan Seconds(string[] args, string name, string fallback) =>
+        TimeSpan.FromSeconds(double.Parse(BenchOutput.Option(args, name) ?? fallback, CultureInfo.InvariantCulture));
+
+    private static void DeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"e2e: could not remove {path}: {e.Message}");
+        }
+    }
+}
