@@ -31,6 +31,9 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The operating system's process id (for /proc/&lt;pid&gt;/stat and signals).</summary>
+    public int Id => process.Id;
+
     /// <summary>Completes when the process has exited.</summary>
     public Task Exited => exited.Task;
 
@@ -44,7 +47,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     }
 
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, Action<string>? onOutputLine = null,
-        IEnumerable<string>? removeEnvironmentPrefixes = null)
+        IEnumerable<string>? removeEnvironmentPrefixes = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -57,6 +60,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         foreach (var prefix in removeEnvironmentPrefixes ?? [])
             foreach (var variable in info.Environment.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
                 info.Environment.Remove(variable);
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>()) info.Environment[variable] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process);
@@ -110,7 +114,8 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         Live.TryRemove(this, out _);
     }
 
-    private void Kill()
+    /// <summary>Kills the process and its children at once (SIGKILL on Linux), as a crash would, without waiting for it.</summary>
+    public void Kill()
     {
         try
         {
