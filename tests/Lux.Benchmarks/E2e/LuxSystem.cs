@@ -56,19 +56,21 @@ internal sealed class LuxSystem(string protocol) : IE2eSystem
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    /// <summary>The load driver sends one value array over and over: convert it once.</summary>
+    /// <summary>The load driver sends one value array over and over: convert it once (safe to share between workers).</summary>
     internal sealed class ValueCache
     {
-        private (byte[]? Source, string Value) last;
+        private Converted? last;
 
         public string Get(ReadOnlyMemory<byte> value)
         {
-            var cached = last;
-            if (MemoryMarshal.TryGetArray(value, out var segment) && ReferenceEquals(segment.Array, cached.Source) && segment.Count == cached.Value.Length && segment.Offset == 0)
-                return cached.Value;
-            var converted = LuxCluster.AsciiValue(value.Span);
-            if (MemoryMarshal.TryGetArray(value, out segment) && segment.Offset == 0) last = (segment.Array, converted);
-            return converted;
+            if (!MemoryMarshal.TryGetArray(value, out var segment) || segment.Offset != 0 || segment.Array is null) return LuxCluster.AsciiValue(value.Span);
+            var cached = Volatile.Read(ref last);
+            if (cached is not null && ReferenceEquals(cached.Source, segment.Array) && cached.Value.Length == segment.Count) return cached.Value;
+            var converted = new Converted(segment.Array, LuxCluster.AsciiValue(value.Span));
+            Volatile.Write(ref last, converted);
+            return converted.Value;
         }
+
+        private sealed record Converted(byte[] Source, string Value);
     }
 }
