@@ -30,17 +30,14 @@ public static class FailoverScenario
         string protocol;
         int runs, concurrency, valueBytes;
         TimeSpan before, after;
-        string root;
         try
         {
-            protocol = (BenchOutput.Option(args, "protocol") ?? "tcp").ToLowerInvariant();
-            if (protocol is not ("tcp" or "http")) throw new FormatException($"--protocol '{protocol}' is not tcp or http");
+            protocol = LuxRuns.Protocol(args);
             runs = BenchOutput.Ints(args, "runs", "5")[0];
             concurrency = BenchOutput.Ints(args, "concurrency", "16")[0];
             valueBytes = BenchOutput.Ints(args, "value", "16")[0];
             before = BenchOutput.Seconds(args, "before", "5");
             after = BenchOutput.Seconds(args, "after", "10");
-            root = Path.Combine(BenchOutput.Option(args, "dir") ?? Path.GetTempPath(), $"lux-failover-{Environment.ProcessId}");
             if (runs <= 0 || concurrency <= 0 || valueBytes < SequenceDigits || before <= TimeSpan.Zero || after <= TimeSpan.Zero)
                 throw new FormatException($"runs, concurrency, before and after must be positive, value at least {SequenceDigits} bytes");
         }
@@ -50,52 +47,21 @@ public static class FailoverScenario
             return 2;
         }
         var system = "lux-" + protocol;
-        if (LuxCluster.MissingPrerequisite() is { } missing)
-        {
-            BenchOutput.Line(Bench, system, ("skipped", missing));
-            return 0;
-        }
-
-        using var interrupted = new Interruption();
         var results = new List<FailoverRun>();
-        try
+        var exitCode = await LuxRuns.RunAsync(Bench, protocol, runs, args, async (run, directory, cancellationToken) =>
         {
-            for (var run = 1; run <= runs; run++)
-            {
-                var directory = Path.Combine(root, $"run-{run}");
-                try
-                {
-                    var result = await RunOnceAsync(protocol, concurrency, valueBytes, before, after, directory, interrupted.Token);
-                    results.Add(result);
-                    BenchOutput.Line(Bench, system,
-                        ("run", run), ("concurrency", concurrency), ("value_bytes", valueBytes), ("killed_silo", result.KilledSilo),
-                        ("leader_moved_off_primary", result.MovedOffPrimary), ("new_leader", result.NewLeader ?? "none"),
-                        ("first_commit_s", result.FirstCommit?.TotalSeconds ?? -1), ("steady_load_resumed_s", result.SteadyLoadResumed?.TotalSeconds ?? -1),
-                        ("steady_load_acks_per_s_after_kill", result.AcknowledgedPerSecond), ("acknowledged", result.Acknowledged),
-                        ("acknowledged_after_kill", result.AcknowledgedAfterKill), ("errors", result.Errors), ("keys_checked", result.KeysChecked),
-                        ("lost_writes", result.LostWrites), ("fsync", true), ("load_1m", result.LoadAverage),
-                        ("before_s", before.TotalSeconds), ("after_s", after.TotalSeconds));
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !interrupted.IsInterrupted)
-                {
-                    Console.Error.WriteLine($"failover: run {run} failed: {e}");
-                    BenchOutput.Line(Bench, system, ("run", run), ("error", $"{e.GetType().Name}: {e.Message}"));
-                }
-                finally
-                {
-                    BenchOutput.DeleteDirectory(directory);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (interrupted.IsInterrupted)
-        {
-            Console.Error.WriteLine("failover: interrupted; cluster stopped, data removed");
-            return 130;
-        }
-        finally
-        {
-            BenchOutput.DeleteDirectory(root);
-        }
+            var result = await RunOnceAsync(protocol, concurrency, valueBytes, before, after, directory, cancellationToken);
+            results.Add(result);
+            BenchOutput.Line(Bench, system,
+                ("run", run), ("concurrency", concurrency), ("value_bytes", valueBytes), ("killed_silo", result.KilledSilo),
+                ("leader_moved_off_primary", result.MovedOffPrimary), ("new_leader", result.NewLeader ?? "none"),
+                ("first_commit_s", result.FirstCommit?.TotalSeconds ?? -1), ("steady_load_resumed_s", result.SteadyLoadResumed?.TotalSeconds ?? -1),
+                ("steady_load_acks_per_s_after_kill", result.AcknowledgedPerSecond), ("acknowledged", result.Acknowledged),
+                ("acknowledged_after_kill", result.AcknowledgedAfterKill), ("errors", result.Errors), ("keys_checked", result.KeysChecked),
+                ("lost_writes", result.LostWrites), ("fsync", true), ("load_1m", result.LoadAverage),
+                ("before_s", before.TotalSeconds), ("after_s", after.TotalSeconds));
+        });
+        if (exitCode != 0 || LuxCluster.MissingPrerequisite() is not null) return exitCode;
 
         var committed = results.Where(r => r.FirstCommit is not null).Select(r => r.FirstCommit!.Value.TotalSeconds).ToList();
         var lost = results.Sum(r => r.LostWrites);

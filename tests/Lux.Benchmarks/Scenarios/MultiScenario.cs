@@ -29,11 +29,9 @@ public static class MultiScenario
         string protocol;
         int partitions, silos, concurrency, valueBytes, runs;
         TimeSpan settle, idle, warmup, duration;
-        string root;
         try
         {
-            protocol = (BenchOutput.Option(args, "protocol") ?? "tcp").ToLowerInvariant();
-            if (protocol is not ("tcp" or "http")) throw new FormatException($"--protocol '{protocol}' is not tcp or http");
+            protocol = LuxRuns.Protocol(args);
             partitions = BenchOutput.Ints(args, "partitions", "1000")[0];
             silos = BenchOutput.Ints(args, "silos", "3")[0];
             concurrency = BenchOutput.Ints(args, "concurrency", "256")[0];
@@ -43,7 +41,6 @@ public static class MultiScenario
             idle = BenchOutput.Seconds(args, "idle", "20");
             warmup = BenchOutput.Seconds(args, "warmup", "3");
             duration = BenchOutput.Seconds(args, "duration", "10");
-            root = Path.Combine(BenchOutput.Option(args, "dir") ?? Path.GetTempPath(), $"lux-multi-{Environment.ProcessId}");
             if (partitions <= 0 || silos < 3 || concurrency <= 0 || valueBytes <= 0 || runs <= 0 || idle <= TimeSpan.Zero || duration <= TimeSpan.Zero
                 || settle < TimeSpan.Zero || warmup < TimeSpan.Zero)
                 throw new FormatException("partitions, concurrency, value, runs, idle and duration must be positive, silos at least 3, settle and warmup not negative");
@@ -53,43 +50,8 @@ public static class MultiScenario
             Console.Error.WriteLine($"multi: bad option: {e.Message}");
             return 2;
         }
-        if (LuxCluster.MissingPrerequisite() is { } missing)
-        {
-            BenchOutput.Line(Bench, "lux-" + protocol, ("skipped", missing));
-            return 0;
-        }
-
-        using var interrupted = new Interruption();
-        try
-        {
-            for (var run = 1; run <= runs; run++)
-            {
-                var directory = Path.Combine(root, $"run-{run}");
-                try
-                {
-                    await MeasureAsync(protocol, partitions, silos, concurrency, valueBytes, settle, idle, warmup, duration, directory, run, interrupted.Token);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !interrupted.IsInterrupted)
-                {
-                    Console.Error.WriteLine($"multi: run {run} failed: {e}");
-                    BenchOutput.Line(Bench, "lux-" + protocol, ("partitions", partitions), ("run", run), ("error", $"{e.GetType().Name}: {e.Message}"));
-                }
-                finally
-                {
-                    BenchOutput.DeleteDirectory(directory);
-                }
-            }
-            return 0;
-        }
-        catch (OperationCanceledException) when (interrupted.IsInterrupted)
-        {
-            Console.Error.WriteLine("multi: interrupted; cluster stopped, data removed");
-            return 130;
-        }
-        finally
-        {
-            BenchOutput.DeleteDirectory(root);
-        }
+        return await LuxRuns.RunAsync(Bench, protocol, runs, args, (run, directory, cancellationToken) =>
+            MeasureAsync(protocol, partitions, silos, concurrency, valueBytes, settle, idle, warmup, duration, directory, run, cancellationToken));
     }
 
     private static async Task MeasureAsync(string protocol, int partitions, int siloCount, int concurrency, int valueBytes, TimeSpan settle, TimeSpan idle,
