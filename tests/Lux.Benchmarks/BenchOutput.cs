@@ -34,6 +34,27 @@ public static class BenchOutput
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
+    /// <summary>Reads "--name 1,2,3" as integers, or <paramref name="fallback"/> when absent.</summary>
+    public static int[] Ints(string[] args, string name, string fallback) =>
+        (Option(args, name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>Reads "--name 2.5" as seconds, or <paramref name="fallback"/> when absent.</summary>
+    public static TimeSpan Seconds(string[] args, string name, string fallback) =>
+        TimeSpan.FromSeconds(double.Parse(Option(args, name) ?? fallback, CultureInfo.InvariantCulture));
+
+    /// <summary>Removes a scenario's data directory, saying so on standard error when it cannot.</summary>
+    public static void DeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"could not remove {path}: {e.Message}");
+        }
+    }
+
     public static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1 < 0 ? 0 : (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1)];
 

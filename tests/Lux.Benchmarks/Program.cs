@@ -8,6 +8,8 @@ var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["transport"] = Lux.Benchmarks.Scenarios.TransportScenario.RunAsync,
     ["snapshot"] = Lux.Benchmarks.Scenarios.SnapshotScenario.RunAsync,
     ["e2e"] = Lux.Benchmarks.Scenarios.E2eScenario.RunAsync,
+    ["multi"] = Lux.Benchmarks.Scenarios.MultiScenario.RunAsync,
+    ["failover"] = Lux.Benchmarks.Scenarios.FailoverScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

@@ -13,6 +13,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 {
     private const int RecentLines = 40;
     private const int SigTerm = 15;
+    private const int SigKill = 9;
     private static readonly ConcurrentDictionary<ChildProcess, byte> Live = new();
     private readonly Process process;
     private readonly Queue<string> recent = new();
@@ -31,6 +32,9 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The operating system's process id (for /proc/&lt;pid&gt;/stat and signals).</summary>
+    public int Id => process.Id;
+
     /// <summary>Completes when the process has exited.</summary>
     public Task Exited => exited.Task;
 
@@ -44,7 +48,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     }
 
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, Action<string>? onOutputLine = null,
-        IEnumerable<string>? removeEnvironmentPrefixes = null)
+        IEnumerable<string>? removeEnvironmentPrefixes = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -57,6 +61,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         foreach (var prefix in removeEnvironmentPrefixes ?? [])
             foreach (var variable in info.Environment.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
                 info.Environment.Remove(variable);
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>()) info.Environment[variable] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process);
@@ -110,7 +115,14 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         Live.TryRemove(this, out _);
     }
 
-    private void Kill()
+    /// <summary>
+    /// Sends SIGKILL to the process itself, at once: no walk over its children first (which takes a while on a busy
+    /// machine), so the kill happens when the caller says it does. Returns whether the signal was sent.
+    /// </summary>
+    public bool Crash() => !exited.Task.IsCompleted && SendSignal(process.Id, SigKill) == 0;
+
+    /// <summary>Kills the process and its children at once (SIGKILL on Linux), as a crash would, without waiting for it.</summary>
+    public void Kill()
     {
         try
         {

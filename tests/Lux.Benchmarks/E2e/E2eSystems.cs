@@ -10,6 +10,8 @@ public static class E2eSystems
     {
         ["dotnext"] = args => new DotNextSystem(args),
         ["etcd"] = args => new EtcdSystem(args),
+        ["lux-tcp"] = _ => new LuxSystem("tcp"),
+        ["lux-http"] = _ => new LuxSystem("http"),
     };
 
     /// <summary>The baselines of BENCHMARKS.md: every line carries its ops/s ratio to each of them measured in the same run.</summary>

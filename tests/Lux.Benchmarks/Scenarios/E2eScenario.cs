@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Lux.Benchmarks.E2e;
 
 namespace Lux.Benchmarks.Scenarios;
@@ -16,6 +15,7 @@ namespace Lux.Benchmarks.Scenarios;
 public static class E2eScenario
 {
     private const string Bench = "e2e";
+    private static readonly TimeSpan FsyncProbeDuration = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -31,10 +31,10 @@ public static class E2eScenario
         string root;
         try
         {
-            values = Ints(args, "values", "16,1024");
-            concurrencies = Ints(args, "concurrency", "1,16,256");
-            duration = Seconds(args, "duration", "10");
-            warmup = Seconds(args, "warmup", "3");
+            values = BenchOutput.Ints(args, "values", "16,1024");
+            concurrencies = BenchOutput.Ints(args, "concurrency", "1,16,256");
+            duration = BenchOutput.Seconds(args, "duration", "10");
+            warmup = BenchOutput.Seconds(args, "warmup", "3");
             runs = int.Parse(BenchOutput.Option(args, "runs") ?? "3", CultureInfo.InvariantCulture);
             nodes = int.Parse(BenchOutput.Option(args, "nodes") ?? "3", CultureInfo.InvariantCulture);
             root = Path.Combine(BenchOutput.Option(args, "dir") ?? Path.GetTempPath(), $"lux-e2e-{Environment.ProcessId}");
@@ -47,15 +47,7 @@ public static class E2eScenario
             return 2;
         }
 
-        // Ctrl+C and SIGTERM end the run through the same path as its end: clusters stopped, data directories removed.
-        using var interrupted = new CancellationTokenSource();
-        void Interrupt(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            interrupted.Cancel();
-        }
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        using var interrupted = new Interruption();
 
         var systems = new List<IE2eSystem>();
         try
@@ -93,7 +85,7 @@ public static class E2eScenario
                     await MeasurePointAsync(systems, nodes, root, valueBytes, concurrency, runs, warmup, duration, interrupted.Token);
             return 0;
         }
-        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        catch (OperationCanceledException) when (interrupted.IsInterrupted)
         {
             Console.Error.WriteLine("e2e: interrupted; clusters stopped, data removed");
             return 130;
@@ -101,13 +93,21 @@ public static class E2eScenario
         finally
         {
             foreach (var system in systems) await system.DisposeAsync();
-            DeleteDirectory(root);
+            BenchOutput.DeleteDirectory(root);
         }
     }
 
     private static async Task MeasurePointAsync(List<IE2eSystem> systems, int nodes, string root, int valueBytes, int concurrency, int runs,
         TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
     {
+        // At concurrency 1 a write's latency is bounded below by the disk's sync: measure that floor right before the point.
+        FsyncMeasurement? fsync = null;
+        if (concurrency == 1)
+        {
+            fsync = await FsyncProbe.RunAsync(Path.Combine(root, "fsync-probe"), FsyncProbeDuration, cancellationToken);
+            BenchOutput.Line(Bench, "raw-disk", ("value_bytes", valueBytes), ("concurrency", concurrency), ("op", $"append {FsyncProbe.BlockBytes} B + Flush(true) (fsync), loop"),
+                ("p50_ms", fsync.P50Milliseconds), ("p99_ms", fsync.P99Milliseconds), ("syncs", fsync.Syncs), ("load_1m", fsync.LoadAverage), ("duration_s", FsyncProbeDuration.TotalSeconds));
+        }
         var results = systems.ToDictionary(s => s.Name, _ => new List<E2eMeasurement>());
         var failures = new Dictionary<string, string>();
         for (var run = 0; run < runs; run++)
@@ -132,7 +132,7 @@ public static class E2eScenario
                 finally
                 {
                     await system.StopAsync(CancellationToken.None);
-                    DeleteDirectory(dataDirectory);
+                    BenchOutput.DeleteDirectory(dataDirectory);
                 }
             }
         }
@@ -161,30 +161,13 @@ public static class E2eScenario
             foreach (var baseline in E2eSystems.Baselines)
                 if (baseline != system.Name && medians.TryGetValue(baseline, out var baselineOps) && baselineOps > 0)
                     fields.Add(($"ratio_to_{baseline}", medians[system.Name] / baselineOps));
+            if (fsync is { P99Milliseconds: > 0 }) fields.Add(("p99_to_fsync_p99", BenchOutput.Median(list.Select(m => m.P99Milliseconds)) / fsync.P99Milliseconds));
             fields.AddRange(
             [
                 ("fsync", true), ("durability", system.Durability), ("client", system.Client),
                 ("load_1m", BenchOutput.Median(list.Select(m => m.LoadAverage))), ("warmup_s", warmup.TotalSeconds), ("duration_s", duration.TotalSeconds),
             ]);
             BenchOutput.Line(Bench, system.Name, fields.ToArray());
-        }
-    }
-
-    private static int[] Ints(string[] args, string name, string fallback) =>
-        (BenchOutput.Option(args, name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-
-    private static TimeSpan Seconds(string[] args, string name, string fallback) =>
-        TimeSpan.FromSeconds(double.Parse(BenchOutput.Option(args, name) ?? fallback, CultureInfo.InvariantCulture));
-
-    private static void DeleteDirectory(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"e2e: could not remove {path}: {e.Message}");
         }
     }
 }
