@@ -227,7 +227,10 @@ internal sealed partial class ReplicaRunner
         if (ready.SoftState is { } soft) OnSoftState(soft);
         if (ready.MessagesMayPrecedePersistence) Send(ready.Messages);
         if (ready.Snapshot is { } snapshot) await InstallSnapshotAsync(snapshot).ConfigureAwait(false);
-        if (ready.Entries.Length > 0 || ready.HardState is not null)
+        // A hard state that only moves the commit index need not be written (MustSync is false): after a restart the
+        // commit index is learned again from the leader, and waiting for a synced commit here would put a second
+        // fsync on every write's path on the leader.
+        if (ready.Entries.Length > 0 || (ready.HardState is not null && ready.MustSync))
         {
             await _store.SaveAsync(ready.HardState, ready.Entries, _stop.Token).ConfigureAwait(false);
         }
