@@ -5,8 +5,9 @@ namespace Lux.Benchmarks.Scenarios;
 
 /// <summary>
 /// Scenario <c>e2e</c>: proposals committed and applied by a 3-replica cluster on 127.0.0.1, driven by closed-loop
-/// clients, for every system of <see cref="E2eSystems"/> in the same run (the baselines DotNext and etcd, and Lux once
-/// registered). Every measurement gets a fresh cluster in a fresh data directory; runs are interleaved across systems
+/// clients, for every system of <see cref="E2eSystems"/> in the same run (the baselines DotNext and etcd, and Lux over
+/// TCP and HTTP). Before each concurrency-1 point the disk's own fsync latency is measured (<see cref="FsyncProbe"/>)
+/// and each system's p99 there is given as a ratio to it. Every measurement gets a fresh cluster in a fresh data directory; runs are interleaved across systems
 /// (value, concurrency, run, system) so that a change in machine load hits every system alike.
 /// Options: --systems a,b (default: all registered) --values 16,1024 --concurrency 1,16,256 --duration 10 (s)
 /// --warmup 3 (s) --runs 3 (medians reported) --nodes 3 --dir PATH (parent of the data directories; default: temp),
