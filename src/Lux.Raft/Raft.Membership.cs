@@ -61,7 +61,7 @@ internal sealed partial class Raft
         if (Role != StateRole.Leader || LeadTransferee != RaftConstants.None) return;
         ulong best = RaftConstants.None;
         ulong bestMatch = 0;
-        foreach (var id in Tracker.Voters.Ids.Order())
+        foreach (var id in Tracker.Voters.Ids)
         {
             if (id == Id || Tracker.Get(id) is not { } pr) continue;
             if (best == RaftConstants.None || pr.Match > bestMatch) (best, bestMatch) = (id, pr.Match);

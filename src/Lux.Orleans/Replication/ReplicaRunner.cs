@@ -34,13 +34,14 @@ internal sealed partial class ReplicaRunner
     private ulong _snapshotIndex;
     private long _bytesSinceSnapshot;
     private SoftState _soft;
-    private bool _removed;
 
     /// <summary>Ticks a removed replica still runs before it retires; -1 while it is a member.</summary>
     private int _retireInTicks = -1;
 
-    /// <summary><see cref="_removed"/> for the tick thread: a removed replica keeps ticking even when quiesced.</summary>
+    /// <summary>1 once removed, for the tick thread: a removed replica keeps ticking even when quiesced.</summary>
     private int _removedFlag;
+
+    private bool Removed => _retireInTicks >= 0;
     private Task _loop = Task.CompletedTask;
     private volatile PublishedState _published;
 
@@ -182,7 +183,7 @@ internal sealed partial class ReplicaRunner
                 // A removed replica stays a little while: as leader it hands leadership to a voter of the new
                 // configuration, and if that leader falls at the worst moment it may be the one whose log the new
                 // voters need to finish the change (see docs/core.md, "Removing the leader").
-                if (_removed && _retireInTicks == 0 && _node.SoftState.Role != StateRole.Leader)
+                if (_retireInTicks == 0 && _node.SoftState.Role != StateRole.Leader)
                 {
                     FailPending(ReplicaReply.NotFound);
                     _inbox.Writer.TryComplete();
@@ -323,16 +324,14 @@ internal sealed partial class ReplicaRunner
         if (ConfChange.TryDecode(entry.Data.Span, out var change)
             && change.Changes.Any(c => c.Type == ConfChangeType.RemoveNode && c.NodeId == _host.LocalId)
             && !IsMember(conf, _host.LocalId)
-            && !_removed)
+            && !Removed)
         {
-            _removed = true;
             _retireInTicks = 2 * _host.Options.ElectionTicks;
             Volatile.Write(ref _removedFlag, 1);
         }
-        else if (_removed && IsMember(conf, _host.LocalId))
+        else if (Removed && IsMember(conf, _host.LocalId))
         {
             // Added back before it retired.
-            _removed = false;
             _retireInTicks = -1;
             Volatile.Write(ref _removedFlag, 0);
         }

@@ -89,9 +89,9 @@ public static class SnapshotScenario
             long peak = baseline;
             var sampler = Task.Run(async () =>
             {
-                while (!sampling.IsCancelled())
+                while (!sampling.IsCancellationRequested)
                 {
-                    peak = Math.Max(peak, GC.GetTotalMemory(false));
+                    Volatile.Write(ref peak, Math.Max(Volatile.Read(ref peak), GC.GetTotalMemory(false)));
                     await Task.Delay(1);
                 }
             });
@@ -133,8 +133,6 @@ public static class SnapshotScenario
             directory.Delete(recursive: true);
         }
     }
-
-    private static bool IsCancelled(this CancellationTokenSource source) => source.IsCancellationRequested;
 
     /// <summary>Persists and applies every Ready of <paramref name="node"/>, returning the messages to deliver.</summary>
     private static async Task<List<Message>> DrainAsync(RawNode node, IRaftLogStore storage)
