@@ -10,6 +10,7 @@ var scenarios = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["e2e"] = Lux.Benchmarks.Scenarios.E2eScenario.RunAsync,
     ["multi"] = Lux.Benchmarks.Scenarios.MultiScenario.RunAsync,
     ["failover"] = Lux.Benchmarks.Scenarios.FailoverScenario.RunAsync,
+    ["path"] = Lux.Benchmarks.Scenarios.PathScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
