@@ -16,6 +16,12 @@ public interface IRaftReplicaGrain : IGrainWithStringKey
     /// <summary>Proposes an encoded session entry; answers once it is applied, refused, or the attempt timed out.</summary>
     Task<ReplicaReply> ProposeAsync(Immutable<byte[]> entry);
 
+    /// <summary>
+    /// Proposes encoded session entries as one batch; answers once each is applied or refused, or the attempt timed out,
+    /// one reply per entry in order.
+    /// </summary>
+    Task<ReplicaReply[]> ProposeBatchAsync(Immutable<byte[][]> entries);
+
     /// <summary>Proposes an encoded membership change; answers once it is applied.</summary>
     Task<ReplicaReply> ProposeConfChangeAsync(Immutable<byte[]> change);
 

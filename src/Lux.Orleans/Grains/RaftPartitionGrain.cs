@@ -18,6 +18,7 @@ internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayl
 {
     private ClientSession? _session;
     private Task<ClientSession>? _registering;
+    private ProposalBatcher? _batcher;
 
     private string Partition => this.GetPrimaryKeyString();
 
@@ -32,8 +33,7 @@ internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayl
             SessionResult result;
             try
             {
-                var reply = await SendAsync(target => Replica(target).ProposeAsync(session.Encode(sequence, NowMs(), payload).AsImmutable()),
-                    deadline, cancellationToken);
+                var reply = await SendAsync(target => Batcher.ProposeAsync(target, session.Encode(sequence, NowMs(), payload)), deadline, cancellationToken);
                 result = SessionResult.Decode(reply ?? []);
             }
             finally
@@ -130,6 +130,14 @@ internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayl
 
     // The replica grain bounds its own wait by the attempt timeout; this bound covers a silo that does not answer at all.
     private TimeSpan AttemptLimit => host.Options.AttemptTimeout + TimeSpan.FromSeconds(1);
+
+    private ProposalBatcher Batcher => _batcher ??= new ProposalBatcher(ProposeBatchAsync);
+
+    /// <summary>One batch to the replica on <paramref name="silo"/>: straight to the replica host when it is this silo.</summary>
+    private Task<ReplicaReply[]> ProposeBatchAsync(string silo, byte[][] entries) =>
+        silo == host.LocalSilo
+            ? host.ProposeBatchAsync(Partition, entries)
+            : Replica(silo).ProposeBatchAsync(entries.AsImmutable());
 
     private IRaftReplicaGrain Replica(string silo) => GrainFactory.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey(Partition, silo));
 

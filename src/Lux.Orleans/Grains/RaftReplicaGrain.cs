@@ -29,6 +29,9 @@ internal sealed class RaftReplicaGrain(RaftReplicaHost host) : Grain, IRaftRepli
     public Task<ReplicaReply> ProposeAsync(Immutable<byte[]> entry) =>
         Bounded(host.Find(Partition)?.ProposeAsync(entry.Value));
 
+    public Task<ReplicaReply[]> ProposeBatchAsync(Immutable<byte[][]> entries) =>
+        host.ProposeBatchAsync(Partition, entries.Value);
+
     public Task<ReplicaReply> ProposeConfChangeAsync(Immutable<byte[]> change) =>
         ConfChange.TryDecode(change.Value, out var decoded)
             ? Bounded(host.Find(Partition)?.ProposeConfChangeAsync(decoded))

@@ -106,6 +106,24 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
 
     public ReplicaRunner? Find(string partitionId) => _replicas.GetValueOrDefault(RaftIdentity.PartitionKeyOf(partitionId));
 
+    /// <summary>
+    /// Proposes a batch of session entries to this silo's replica of a partition, bounded by the attempt timeout: the
+    /// path of the replica grain, and of a partition router on the leader's own silo, which skips the grain call.
+    /// </summary>
+    public async Task<ReplicaReply[]> ProposeBatchAsync(string partitionId, byte[][] entries)
+    {
+        var operation = Find(partitionId)?.ProposeBatchAsync(entries);
+        if (operation is null) return Enumerable.Repeat(ReplicaReply.NotFound, entries.Length).ToArray();
+        try
+        {
+            return await operation.WaitAsync(Options.AttemptTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return Enumerable.Repeat(ReplicaReply.TimedOut, entries.Length).ToArray();
+        }
+    }
+
     public IReadOnlyList<PartitionDescriptor> HostedPartitions => _replicas.Values.Select(r => r.Descriptor).ToArray();
 
     private async Task StartAsync(CancellationToken cancellationToken)

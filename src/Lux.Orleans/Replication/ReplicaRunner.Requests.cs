@@ -20,6 +20,17 @@ internal sealed partial class ReplicaRunner
         return pending.Task;
     }
 
+    /// <summary>
+    /// Proposes several encoded session entries as one batch (one log append, one Append message per follower).
+    /// Completes when every one of them has its answer, each as <see cref="ProposeAsync"/> would give it.
+    /// </summary>
+    public Task<ReplicaReply[]> ProposeBatchAsync(byte[][] entries)
+    {
+        var batch = new PendingBatch(entries.Length);
+        if (entries.Length == 0 || !Post(() => ProposeBatch(batch, entries))) batch.CompleteAll(ReplicaReply.NotFound);
+        return batch.Task;
+    }
+
     /// <summary>Proposes a membership change; completes when it is applied.</summary>
     public Task<ReplicaReply> ProposeConfChangeAsync(ConfChange change)
     {
@@ -79,6 +90,26 @@ internal sealed partial class ReplicaRunner
         _host.Metrics.Proposals.Add(1);
         pending.Accepted(result.Term);
         _proposals[result.FirstIndex] = pending;
+    }
+
+    private void ProposeBatch(PendingBatch batch, byte[][] entries)
+    {
+        var data = new ReadOnlyMemory<byte>[entries.Length];
+        for (var i = 0; i < entries.Length; i++) data[i] = entries[i];
+        var result = _node.Propose(data);
+        if (!result.IsAccepted)
+        {
+            _host.Metrics.ProposalsRejected.Add(entries.Length);
+            batch.CompleteAll(Refusal(result));
+            return;
+        }
+        _host.Metrics.Proposals.Add(entries.Length);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var member = new PendingBatchMember(batch, i);
+            member.Accepted(result.Term);
+            _proposals[result.FirstIndex + (ulong)i] = member;
+        }
     }
 
     private void ProposeConfChange(PendingProposal pending, ConfChange change)
@@ -217,15 +248,12 @@ internal sealed partial class ReplicaRunner
     }
 
     /// <summary>A proposal waiting for its entry to be applied.</summary>
-    private sealed class PendingProposal
+    /// <summary>A proposal waiting for its entry to be applied, refused or dropped; completed on the replica's loop.</summary>
+    private abstract class Pending
     {
-        private readonly TaskCompletionSource<ReplicaReply> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
         public ulong Term { get; private set; }
 
         public long StartedAt { get; private set; }
-
-        public Task<ReplicaReply> Task => _done.Task;
 
         public void Accepted(ulong term)
         {
@@ -233,7 +261,44 @@ internal sealed partial class ReplicaRunner
             StartedAt = Stopwatch.GetTimestamp();
         }
 
-        public void Complete(ReplicaReply reply) => _done.TrySetResult(reply);
+        public abstract void Complete(ReplicaReply reply);
+    }
+
+    private sealed class PendingProposal : Pending
+    {
+        private readonly TaskCompletionSource<ReplicaReply> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<ReplicaReply> Task => _done.Task;
+
+        public override void Complete(ReplicaReply reply) => _done.TrySetResult(reply);
+    }
+
+    /// <summary>One entry of a <see cref="PendingBatch"/>.</summary>
+    private sealed class PendingBatchMember(PendingBatch batch, int slot) : Pending
+    {
+        public override void Complete(ReplicaReply reply) => batch.Complete(slot, reply);
+    }
+
+    /// <summary>The answers of a batch of proposals, handed back together once the last one is known.</summary>
+    private sealed class PendingBatch(int count)
+    {
+        private readonly ReplicaReply?[] _replies = new ReplicaReply?[count];
+        private readonly TaskCompletionSource<ReplicaReply[]> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _remaining = count;
+
+        public Task<ReplicaReply[]> Task => _done.Task;
+
+        public void Complete(int slot, ReplicaReply reply)
+        {
+            if (Interlocked.CompareExchange(ref _replies[slot], reply, null) is not null) return;
+            if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult(_replies!);
+        }
+
+        public void CompleteAll(ReplicaReply reply)
+        {
+            for (var i = 0; i < _replies.Length; i++) Complete(i, reply);
+            if (_replies.Length == 0) _done.TrySetResult([]);
+        }
     }
 
     /// <summary>A read waiting for leadership to be confirmed or for the state machine to catch up.</summary>

@@ -22,7 +22,7 @@ internal sealed partial class ReplicaRunner
     private readonly SessionStateMachine _machine;
     private readonly RawNode _node;
     private readonly Channel<Action> _inbox = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<ulong, PendingProposal> _proposals = [];
+    private readonly Dictionary<ulong, Pending> _proposals = [];
     private readonly Dictionary<ulong, PendingRead> _reads = [];
     private readonly List<(ulong Index, PendingRead Read)> _readsAwaitingApply = [];
     private readonly Action _tick;
