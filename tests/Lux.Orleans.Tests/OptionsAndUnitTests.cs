@@ -12,7 +12,7 @@ public sealed class OptionsAndUnitTests
     public void Valid_options_pass_and_every_problem_is_reported_at_once()
     {
         var validator = new LuxRaftOptionsValidator();
-        Assert.True(validator.Validate(null, new LuxRaftOptions { DataDirectory = "/tmp/lux" }).Succeeded);
+        Assert.True(validator.Validate(null, new LuxRaftOptions { DataDirectory = "/tmp/lux", ClusterSecret = "a-secret-of-16-chars" }).Succeeded);
 
         var bad = new LuxRaftOptions
         {
@@ -37,6 +37,19 @@ public sealed class OptionsAndUnitTests
         Assert.Contains(failures, f => f.Contains("'@'", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("names no state machine", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("replication factor", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Peers_must_authenticate_with_a_cluster_secret_or_what_the_peer_channel_is_given()
+    {
+        var validator = new LuxRaftOptionsValidator();
+
+        var none = validator.Validate(null, new LuxRaftOptions { DataDirectory = "/tmp/lux" });
+        Assert.True(none.Failed);
+        Assert.Contains(none.Failures!, f => f.Contains("ClusterSecret is required", StringComparison.Ordinal));
+
+        var throughChannel = new LuxRaftOptions { DataDirectory = "/tmp/lux", ConfigurePeerChannel = c => c.ClusterSecret = "a-secret-of-16-chars" };
+        Assert.True(validator.Validate(null, throughChannel).Succeeded);
     }
 
     [Fact]

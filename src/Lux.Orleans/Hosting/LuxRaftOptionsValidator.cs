@@ -1,5 +1,6 @@
 using System.Net;
 using Lux.Orleans.Replication;
+using Lux.Raft.Transport;
 using Microsoft.Extensions.Options;
 
 namespace Lux.Orleans.Hosting;
@@ -18,6 +19,11 @@ public sealed class LuxRaftOptionsValidator : IValidateOptions<LuxRaftOptions>
         if (options.AdvertisedAddress is { } advertised && string.IsNullOrWhiteSpace(advertised)) problems.Add("Lux:AdvertisedAddress must not be blank when set.");
         if (options.ListenPort is < 0 or > 65535) problems.Add($"Lux:ListenPort {options.ListenPort} is outside 0..65535.");
         if (options.ClusterSecret is { Length: < 16 }) problems.Add("Lux:ClusterSecret must be at least 16 characters.");
+        if (options.ClusterSecret is null && !ConfiguresCertificate(options))
+        {
+            problems.Add("Lux:ClusterSecret is required: silos prove to each other that they belong to the cluster before any Raft message is accepted " +
+                "(or give the peer channel a certificate through ConfigurePeerChannel).");
+        }
         if (options.TickInterval < TimeSpan.FromMilliseconds(1) || options.TickInterval > TimeSpan.FromSeconds(10)) problems.Add($"Lux:TickInterval {options.TickInterval} is outside 1 ms..10 s.");
         if (options.HeartbeatTicks < 1) problems.Add("Lux:HeartbeatTicks must be at least 1.");
         if (options.ElectionTicks <= options.HeartbeatTicks) problems.Add("Lux:ElectionTicks must be greater than Lux:HeartbeatTicks.");
@@ -44,5 +50,13 @@ public sealed class LuxRaftOptionsValidator : IValidateOptions<LuxRaftOptions>
             if (partition.ReplicationFactor < 1) problems.Add($"Lux:Partitions: '{partition.Id}' needs a replication factor of at least 1.");
         }
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static bool ConfiguresCertificate(LuxRaftOptions options)
+    {
+        if (options.ConfigurePeerChannel is null) return false;
+        var channel = new PeerChannelOptions();
+        options.ConfigurePeerChannel(channel);
+        return channel.Certificate is not null || channel.ClusterSecret is not null;
     }
 }
