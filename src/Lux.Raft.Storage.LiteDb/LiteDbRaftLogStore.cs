@@ -129,6 +129,13 @@ public sealed class LiteDbRaftLogStore : IRaftLogStore
     }
 
     /// <inheritdoc />
+    public ValueTask RecordSnapshotAsync(SnapshotMetadata snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return _wal.Enqueue(new RecordSnapshotRequest(_slot, snapshot), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public ValueTask CompactAsync(ulong compactIndex, CancellationToken cancellationToken = default) =>
         _wal.Enqueue(new CompactRequest(_slot, compactIndex), cancellationToken);
 

@@ -1,3 +1,5 @@
+using Lux.Orleans.Grains;
+using Lux.Orleans.Replication;
 using Lux.Raft.StateMachine;
 
 namespace Lux.Orleans.Tests;
@@ -46,6 +48,41 @@ public sealed class SnapshotTests
         finally
         {
             await again.DisposeAsync();
+            LuxTestCluster.DeleteRoot(root);
+        }
+    }
+
+    [Fact]
+    public async Task Entries_retained_below_a_snapshot_let_a_new_replica_catch_up_from_the_log()
+    {
+        var root = LuxTestCluster.NewRoot();
+        var cluster = await LuxTestCluster.StartAsync(3, root, snapshots: new SnapshotPolicy { MaxLogEntries = 20, RetainedEntries = 1_000 });
+        try
+        {
+            await cluster.CreateAsync("retained");
+            var partition = cluster.Partition("retained");
+            for (var i = 0; i < 50; i++) await partition.ProposeAsync(new KvPut { Key = $"k{i}", Value = $"v{i}" });
+            Assert.True(SnapshotFiles(root).Count >= 3, "every replica has written a snapshot");
+
+            var fourth = await cluster.Cluster.StartAdditionalSiloAsync();
+            await partition.AddReplicaAsync(fourth.Name);
+            await partition.TransferLeadershipAsync(fourth.Name);
+
+            Assert.Equal(50, (await partition.ReadAsync<KvResult>(new KvQuery())).Count);
+            // Installing a snapshot would have started the new replica's log after it; catching up from the retained
+            // entries leaves its log starting at the beginning (its own snapshots keep 1,000 entries below them).
+            foreach (var silo in cluster.Cluster.Silos.Where(s => s.Name != fourth.Name))
+            {
+                var first = await cluster.Client.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey("retained", silo.Name)).GetInfoAsync();
+                Assert.True(first!.SnapshotIndex >= 20, $"{silo.Name} took a snapshot before the replica was added");
+                Assert.Equal(1UL, first.FirstLogIndex);
+            }
+            var info = await cluster.Client.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey("retained", fourth.Name)).GetInfoAsync();
+            Assert.Equal(1UL, info!.FirstLogIndex);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
             LuxTestCluster.DeleteRoot(root);
         }
     }

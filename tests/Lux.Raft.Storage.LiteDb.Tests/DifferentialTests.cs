@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Lux.Raft.Storage.LiteDb.Tests;
 
 /// <summary>
-/// Random sequences of appends, conflicting rewrites, compactions and snapshots applied to the LiteDB store and to
+/// Random sequences of appends, conflicting rewrites, compactions, recorded and installed snapshots applied to the LiteDB store and to
 /// <see cref="MemoryStorage"/> side by side; after every step (and after reopening from disk now and then) everything
 /// the storage contract lets a reader observe must be identical, including the exceptions.
 /// </summary>
@@ -48,6 +48,17 @@ public sealed class DifferentialTests(ITestOutputHelper output)
                     var index = first + (ulong)random.Next((int)Math.Max(1, last - first + 3)) - 1;
                     what = $"compact {index}";
                     await Same(() => model.CompactAsync(index), () => actual.CompactAsync(index));
+                }
+                else if (roll < 78)
+                {
+                    // The host's own snapshot: usually of an entry the log holds, now and then of a wrong term or a
+                    // missing index (both refused) or an older point (ignored).
+                    var index = (ulong)Math.Max(0, (long)first - 3 + random.Next((int)(last - first + 6)));
+                    model.TryGetTerm(index, out var t);
+                    if (random.Next(6) == 0) t = term + 1;
+                    var snapshot = new SnapshotMetadata(index, t, ConfState.OfVoters((ulong)random.Next(1, 4)));
+                    what = $"record snapshot {index}@{t}";
+                    await Same(() => model.RecordSnapshotAsync(snapshot), () => actual.RecordSnapshotAsync(snapshot));
                 }
                 else if (roll < 85)
                 {

@@ -218,6 +218,36 @@ public abstract class StorageContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_recorded_snapshot_keeps_every_entry_until_a_separate_compaction_below_it()
+    {
+        await Store.SaveAsync(new HardState(2, 1, 3), Entries.Make(1, 10, 2));
+        var conf = ConfState.OfVoters(1, 2, 3);
+        await Store.RecordSnapshotAsync(new SnapshotMetadata(8, 2, conf));
+        await Check(s =>
+        {
+            Assert.Equal(1UL, s.FirstIndex);
+            Assert.Equal(new SnapshotMetadata(8, 2, conf), s.Snapshot);
+            Assert.Equal(conf, s.InitialState().ConfState);
+            Assert.Equal(8UL, s.InitialState().HardState.Commit);
+            AssertEntries(Entries.Make(1, 10, 2), Read(s, 1, 11));
+        });
+
+        await Store.CompactAsync(5);
+        await Check(s =>
+        {
+            Assert.Equal(6UL, s.FirstIndex);
+            Assert.Equal(8UL, s.Snapshot.Index);
+            AssertEntries(Entries.Make(6, 5, 2), Read(s, 6, 11));
+        });
+
+        await Store.RecordSnapshotAsync(new SnapshotMetadata(7, 2, conf));
+        Assert.Equal(8UL, Store.Snapshot.Index);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Store.RecordSnapshotAsync(new SnapshotMetadata(9, 3, conf)));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Store.RecordSnapshotAsync(new SnapshotMetadata(12, 2, conf)));
+        await Check(s => Assert.Equal(new SnapshotMetadata(8, 2, conf), s.Snapshot));
+    }
+
+    [Fact]
     public async Task A_snapshot_that_matches_the_log_keeps_the_later_entries()
     {
         await Store.SaveAsync(new HardState(2, 1, 3), Entries.Make(1, 10, 2));

@@ -80,6 +80,12 @@ public sealed record ReplicaInfo
     /// <summary>The configuration as this replica last applied it (with progress when it leads).</summary>
     [Id(6)] public required IReadOnlyList<ReplicaStatus> Members { get; init; }
 
+    /// <summary>The first entry still in this replica's log; those before it are covered by its snapshot.</summary>
+    [Id(7)] public ulong FirstLogIndex { get; init; }
+
+    /// <summary>The index of this replica's latest snapshot (0 if none).</summary>
+    [Id(8)] public ulong SnapshotIndex { get; init; }
+
     /// <summary>Whether this replica leads.</summary>
     public bool IsLeader => Leader == Silo;
 }

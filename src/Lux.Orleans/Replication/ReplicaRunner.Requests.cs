@@ -243,6 +243,8 @@ internal sealed partial class ReplicaRunner
             Term = status.HardState.Term,
             CommitIndex = status.HardState.Commit,
             AppliedIndex = _applied,
+            FirstLogIndex = _store.FirstIndex,
+            SnapshotIndex = _store.Snapshot.Index,
             Members = members,
         };
     }

@@ -8,7 +8,7 @@ internal sealed partial class ReplicaRunner
 {
     /// <summary>
     /// Writes the state machine (session table included) to a snapshot file as of the applied index, records it in the
-    /// log store (which compacts the log up to it) and drops older files. Runs on the loop between two Readies, so
+    /// log store, compacts the log up to the policy's retained entries below it, and drops older files. Runs on the loop between two Readies, so
     /// nothing is applied meanwhile.
     /// </summary>
     private async Task TakeSnapshotAsync()
@@ -21,7 +21,11 @@ internal sealed partial class ReplicaRunner
             await _machine.SnapshotAsync(stream, ct).ConfigureAwait(false);
             bytes = stream.Length;
         }, _stop.Token).ConfigureAwait(false);
-        await _store.ApplySnapshotAsync(metadata, _stop.Token).ConfigureAwait(false);
+        await _store.RecordSnapshotAsync(metadata, _stop.Token).ConfigureAwait(false);
+        // The policy's retained entries stay below the snapshot: a follower only that far behind catches up from the
+        // log instead of being sent the whole state machine.
+        var compactIndex = _host.Options.SnapshotPolicy.CompactIndex(metadata.Index);
+        if (compactIndex >= _store.FirstIndex) await _store.CompactAsync(compactIndex, _stop.Token).ConfigureAwait(false);
         _host.Snapshots.DeleteOlderThan(Key, metadata.Index);
         _snapshotIndex = metadata.Index;
         _bytesSinceSnapshot = 0;

@@ -130,6 +130,20 @@ internal sealed class LogState
         return true;
     }
 
+    /// <summary>What <see cref="MemoryStorage.RecordSnapshot"/> does; false when it ignores an older snapshot. Throws before changing anything.</summary>
+    public bool RecordSnapshot(SnapshotMetadata snapshot)
+    {
+        if (snapshot.Index <= Snapshot.Index) return false;
+        if (TryGetTerm(snapshot.Index, out var term) != StorageStatus.Ok || term != snapshot.Term)
+        {
+            throw new ArgumentException($"the log does not hold entry {snapshot.Index} of term {snapshot.Term}", nameof(snapshot));
+        }
+        Snapshot = snapshot;
+        ConfState = snapshot.ConfState;
+        if (HardState.Commit < snapshot.Index) HardState = HardState with { Commit = snapshot.Index };
+        return true;
+    }
+
     /// <summary>Checks a compaction as <see cref="MemoryStorage.Compact"/> does; false when it changes nothing.</summary>
     public bool CheckCompact(ulong compactIndex)
     {

@@ -120,6 +120,19 @@ internal sealed class SnapshotRequest(PartitionSlot slot, SnapshotMetadata snaps
     }
 }
 
+/// <summary>Records a snapshot of the host's own state machine; no entry is dropped, so only the partition's metadata is written.</summary>
+internal sealed class RecordSnapshotRequest(PartitionSlot slot, SnapshotMetadata snapshot) : WalRequest(slot)
+{
+    public override void Stage(WalBatch batch, PartitionBatch partition)
+    {
+        if (!Slot.Writer.RecordSnapshot(snapshot)) return;
+        Changed = true;
+        partition.MetaDirty = true;
+    }
+
+    public override void Publish(LogState durable, EntryCache cache) => durable.RecordSnapshot(snapshot);
+}
+
 internal sealed class CompactRequest(PartitionSlot slot, ulong compactIndex) : WalRequest(slot)
 {
     public override void Stage(WalBatch batch, PartitionBatch partition)

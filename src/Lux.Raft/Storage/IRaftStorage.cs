@@ -60,6 +60,16 @@ public interface IRaftLogStore : IRaftStorage
     /// <summary>Durably replaces the log with the given snapshot's point: entries up to its index are dropped; later ones are kept only if they agree with it.</summary>
     ValueTask ApplySnapshotAsync(SnapshotMetadata snapshot, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Durably records a snapshot the host took of its own state machine, at an index the log still holds with the
+    /// same term, without dropping any entry: the host compacts separately (<see cref="CompactAsync"/>), usually some
+    /// entries below the snapshot, so a follower only a little behind still catches up from the log. Becomes the
+    /// <see cref="IRaftStorage.Snapshot"/> and the membership <see cref="IRaftStorage.InitialState"/> reports; the
+    /// recorded commit index is raised to it. An older snapshot than the current one is ignored.
+    /// </summary>
+    /// <exception cref="ArgumentException">The log does not hold the snapshot's index with its term.</exception>
+    ValueTask RecordSnapshotAsync(SnapshotMetadata snapshot, CancellationToken cancellationToken = default);
+
     /// <summary>Discards entries before <paramref name="compactIndex"/>, which must already be covered by a snapshot.</summary>
     ValueTask CompactAsync(ulong compactIndex, CancellationToken cancellationToken = default);
 }

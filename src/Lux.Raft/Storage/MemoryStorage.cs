@@ -120,6 +120,20 @@ public sealed class MemoryStorage : IRaftLogStore
         return _snapshot;
     }
 
+    /// <summary>Records a snapshot of the host's own state machine without dropping entries (see <see cref="IRaftLogStore.RecordSnapshotAsync"/>).</summary>
+    public void RecordSnapshot(SnapshotMetadata snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Index <= _snapshot.Index) return;
+        if (TryGetTerm(snapshot.Index, out var term) != StorageStatus.Ok || term != snapshot.Term)
+        {
+            throw new ArgumentException($"the log does not hold entry {snapshot.Index} of term {snapshot.Term}", nameof(snapshot));
+        }
+        _snapshot = snapshot;
+        _confState = snapshot.ConfState;
+        if (_hardState.Commit < snapshot.Index) _hardState = _hardState with { Commit = snapshot.Index };
+    }
+
     /// <summary>Discards entries before <paramref name="compactIndex"/>; the entry at it becomes the dummy.</summary>
     public void Compact(ulong compactIndex)
     {
@@ -147,6 +161,13 @@ public sealed class MemoryStorage : IRaftLogStore
     public ValueTask ApplySnapshotAsync(SnapshotMetadata snapshot, CancellationToken cancellationToken = default)
     {
         ApplySnapshot(snapshot);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RecordSnapshotAsync(SnapshotMetadata snapshot, CancellationToken cancellationToken = default)
+    {
+        RecordSnapshot(snapshot);
         return ValueTask.CompletedTask;
     }
 
