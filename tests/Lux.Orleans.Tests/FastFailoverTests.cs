@@ -126,8 +126,15 @@ public sealed class FastFailoverTests(ITestOutputHelper output)
             Assert.NotEqual(leader, newLeader);
             Assert.Equal("x", (await proposer.ReadAsync("silent", new KvQuery { Key = "after" }))?.Value);
 
+            // Lux's grains are found without asking any other silo: a pinned grain where its key says, a router nowhere.
+            var pinned = new SiloPinnedGrainDirectory(cluster.Silo(follower).ServiceProvider.GetRequiredService<IClusterMembershipService>());
+            var address = await pinned.Lookup(cluster.Client.GetGrain<IRaftReplicaGrain>($"silent@{newLeader}").GetGrainId());
+            Assert.Equal(cluster.Silo(newLeader).SiloAddress, address?.SiloAddress);
+            Assert.Null(await new LocalWorkerGrainDirectory().Lookup(partition.GetGrainId()));
             // The silent leader still holds the abandoned attempt, which would hold up a graceful shutdown of its silo.
             await cluster.Cluster.KillSiloAsync(cluster.Silo(leader));
+            await LuxTestCluster.Eventually(async () => await pinned.Lookup(cluster.Client.GetGrain<IRaftReplicaGrain>($"silent@{leader}").GetGrainId()) is null,
+                TimeSpan.FromSeconds(60), "no address for a grain pinned to a silo Orleans declared dead");
         }
         finally
         {
