@@ -109,8 +109,8 @@ internal sealed partial class RaftPartitionGrain
     /// Looks for the leader when the router knows none that it has not tried. The local replica first: it hears of a
     /// new leader no later than any other silo the router could ask, so while it is electing, or names a leader the
     /// peer channel lost, or one the router already tried, the router waits for its next news (at most an election
-    /// timeout). Only then it asks every live silo the peer channel has not lost, and takes the leader named in the
-    /// highest term (null while electing).
+    /// timeout). Only then it asks the live silos, those the peer channel has not lost first, and takes the leader named
+    /// in the highest term (null while electing).
     /// </summary>
     private async Task<string?> FindLeaderAsync(CancellationToken cancellationToken = default)
     {
@@ -139,16 +139,27 @@ internal sealed partial class RaftPartitionGrain
         }
         var silos = ActiveSilos();
         var reachable = silos.Where(s => !host.IsSuspected(s)).ToArray();
-        var (replicas, allAnswered) = await ClusterQueries.DescribeAsync(GrainFactory, reachable.Length > 0 ? reachable : silos, Partition);
+        if (reachable.Length > 0 && reachable.Length < silos.Count)
+        {
+            // The silos the peer channel lost are asked only when the others name no leader: a suspicion orders the
+            // search, it never ends it.
+            var (answers, _) = await ClusterQueries.DescribeAsync(GrainFactory, reachable, Partition);
+            if (BestLeader(answers) is { } leader) return _leader = leader;
+        }
+        var (replicas, allAnswered) = await ClusterQueries.DescribeAsync(GrainFactory, silos, Partition);
         if (replicas.Count == 0)
         {
-            if (allAnswered && reachable.Length == silos.Count) throw new RaftPartitionNotFoundException(Partition);
+            if (allAnswered) throw new RaftPartitionNotFoundException(Partition);
             return null;
         }
+        return _leader = BestLeader(replicas);
+    }
+
+    /// <summary>The leader named in the highest term, preferring one the peer channel has not lost (null while electing).</summary>
+    private string? BestLeader(IReadOnlyList<ReplicaInfo> replicas)
+    {
         var named = replicas.Where(r => r.Leader is not null).ToArray();
-        var best = named.Where(r => !host.IsSuspected(r.Leader!)).MaxBy(r => r.Term) ?? named.MaxBy(r => r.Term);
-        _leader = best?.Leader;
-        return _leader;
+        return (named.Where(r => !host.IsSuspected(r.Leader!)).MaxBy(r => r.Term) ?? named.MaxBy(r => r.Term))?.Leader;
     }
 
     /// <summary>Whether a local leader view names a leader worth trying now: one the peer channel has not lost, not already tried.</summary>
