@@ -1,12 +1,14 @@
 using Lux.Orleans.Placement;
 using Lux.Orleans.Replication;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using Orleans.Placement;
 
 namespace Lux.Orleans.Grains;
 
 /// <summary>The per-silo discovery and listing grain, pinned to the silo it is named after.</summary>
 [SiloPinnedPlacement]
+[GrainDirectory(SiloPinnedGrainDirectory.Name)]
 [Immovable]
 [KeepAlive]
 [Reentrant]

@@ -154,7 +154,7 @@ internal sealed partial class RaftPartitionGrain
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (attempt++ > 0) await BackoffAsync(cancellationToken, attempt);
-            var leader = _leader ?? await FindLeaderAsync();
+            var leader = KnownLeader() ?? await FindLeaderAsync(cancellationToken);
             if (leader is not null)
             {
                 try

@@ -1,7 +1,9 @@
+using Lux.Orleans.Placement;
 using Lux.Orleans.Replication;
 using Lux.Orleans.StateMachines;
 using Lux.Raft.Sessions;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 
 namespace Lux.Orleans.Grains;
 
@@ -12,6 +14,7 @@ namespace Lux.Orleans.Grains;
 /// proposal keeps its sequence number, so the session table applies it once and answers the retry with the first result.
 /// </summary>
 [StatelessWorker(1)]
+[GrainDirectory(LocalWorkerGrainDirectory.Name)]
 [Reentrant]
 internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayloadCodec codec, IClusterMembershipService membership)
     : Grain, IRaftPartitionGrain

@@ -2,6 +2,7 @@ using Lux.Orleans.Placement;
 using Lux.Orleans.Replication;
 using Lux.Raft.Membership;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using Orleans.Placement;
 
 namespace Lux.Orleans.Grains;
@@ -12,6 +13,7 @@ namespace Lux.Orleans.Grains;
 /// for reactivation.
 /// </summary>
 [SiloPinnedPlacement]
+[GrainDirectory(SiloPinnedGrainDirectory.Name)]
 [Immovable]
 [KeepAlive]
 [Reentrant]

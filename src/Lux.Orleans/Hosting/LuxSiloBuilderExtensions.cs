@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 
 namespace Lux.Orleans.Hosting;
@@ -64,6 +65,8 @@ public static class LuxSiloBuilderExtensions
         services.AddSingleton<RaftReplicaHost>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftReplicaHost>());
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        services.AddGrainDirectory(SiloPinnedGrainDirectory.Name, (sp, _) => new SiloPinnedGrainDirectory(sp.GetRequiredService<IClusterMembershipService>()));
+        services.AddGrainDirectory(LocalWorkerGrainDirectory.Name, (_, _) => new LocalWorkerGrainDirectory());
         services.AddSerializer(serializer => serializer
             .AddAssembly(typeof(IRaftPartitionGrain).Assembly)
             .AddAssembly(typeof(RaftReplicaHost).Assembly));

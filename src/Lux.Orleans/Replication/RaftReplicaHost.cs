@@ -255,6 +255,7 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
 
     void IRaftMessageHandler.OnMessage(string fromPeer, ulong partitionId, Lux.Raft.Message message)
     {
+        OnPeerHeard(fromPeer);
         if (partitionId == KeepAlivePartition) OnKeepAlive(fromPeer);
         else if (_replicas.TryGetValue(partitionId, out var replica)) replica.Step(message);
         else RaftHostLog.UnknownPartition(Logger, partitionId, fromPeer);
@@ -272,6 +273,7 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
 
     void IRaftMessageHandler.OnPeerUnreachable(string peer)
     {
+        OnPeerLost(peer);
         Directory.Refresh(peer);
         WakeFollowersOf(peer);
     }

@@ -252,6 +252,7 @@ internal sealed partial class ReplicaRunner
         {
             _host.Metrics.LeaderChanges.Add(1);
             RaftHostLog.LeaderChanged(_host.Logger, Descriptor.PartitionId, _host.NameOf(soft.Leader), _node.HardState.Term, _host.LocalSilo);
+            PublishLeader(soft.Leader, _node.HardState.Term);
         }
         if (previous.Role == StateRole.Leader && soft.Role != StateRole.Leader)
         {
