@@ -62,7 +62,17 @@ public sealed class SnapshotTests
             await cluster.CreateAsync("retained");
             var partition = cluster.Partition("retained");
             for (var i = 0; i < 50; i++) await partition.ProposeAsync(new KvPut { Key = $"k{i}", Value = $"v{i}" });
-            Assert.True(SnapshotFiles(root).Count >= 3, "every replica has written a snapshot");
+            var originals = cluster.Cluster.Silos.Select(s => s.Name).ToArray();
+            // Followers apply (and so snapshot) once the commit reaches them: wait for every replica's first snapshot.
+            await LuxTestCluster.Eventually(async () =>
+            {
+                foreach (var silo in originals)
+                {
+                    var info = await cluster.Client.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey("retained", silo)).GetInfoAsync();
+                    if (info is not { SnapshotIndex: >= 20 }) return false;
+                }
+                return true;
+            }, TimeSpan.FromSeconds(20), "every replica takes a snapshot");
 
             var fourth = await cluster.Cluster.StartAdditionalSiloAsync();
             await partition.AddReplicaAsync(fourth.Name);
@@ -71,11 +81,10 @@ public sealed class SnapshotTests
             Assert.Equal(50, (await partition.ReadAsync<KvResult>(new KvQuery())).Count);
             // Installing a snapshot would have started the new replica's log after it; catching up from the retained
             // entries leaves its log starting at the beginning (its own snapshots keep 1,000 entries below them).
-            foreach (var silo in cluster.Cluster.Silos.Where(s => s.Name != fourth.Name))
+            foreach (var silo in originals)
             {
-                var first = await cluster.Client.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey("retained", silo.Name)).GetInfoAsync();
-                Assert.True(first!.SnapshotIndex >= 20, $"{silo.Name} took a snapshot before the replica was added");
-                Assert.Equal(1UL, first.FirstLogIndex);
+                var first = await cluster.Client.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey("retained", silo)).GetInfoAsync();
+                Assert.Equal(1UL, first!.FirstLogIndex);
             }
             var info = await cluster.Client.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey("retained", fourth.Name)).GetInfoAsync();
             Assert.Equal(1UL, info!.FirstLogIndex);
