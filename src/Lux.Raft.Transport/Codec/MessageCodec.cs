@@ -66,17 +66,22 @@ public static class MessageCodec
     /// buffer this large and seals it at its actual size, instead of sizing it exactly in a pass of its own.
     /// </summary>
     /// <returns>The bound, or -1 when the message carries snapshot metadata (rare; size those exactly).</returns>
-    internal static long GetBodySizeBound(Message message)
+    internal static long GetBodySizeBound(Message message) => GetBodySizeBound(message, GetPayloadBytes(message));
+
+    /// <summary>The bound of <see cref="GetBodySizeBound(Message)"/> from <see cref="GetPayloadBytes"/> already summed.</summary>
+    internal static long GetBodySizeBound(Message message, long payloadBytes)
     {
         if (message.Snapshot is not null) return -1;
-        long bound = MaxFixedFields + 5 + message.Context.Length;
-        var entries = message.Entries;
-        if (entries.Length > 0)
-        {
-            bound += 10 + (long)entries.Length * MaxEntryOverhead;
-            foreach (ref readonly var entry in entries.AsSpan()) bound += entry.Data.Length;
-        }
-        return bound;
+        var count = message.Entries.Length;
+        return MaxFixedFields + 5 + payloadBytes + (count > 0 ? 10 + (long)count * MaxEntryOverhead : 0);
+    }
+
+    /// <summary>The bytes of data a message carries: its entries' data and its context.</summary>
+    internal static long GetPayloadBytes(Message message)
+    {
+        long bytes = message.Context.Length;
+        foreach (ref readonly var entry in message.Entries.AsSpan()) bytes += entry.Data.Length;
+        return bytes;
     }
 
     /// <summary>Writes the body of <paramref name="message"/>; <paramref name="destination"/> must hold <see cref="GetBodySize"/> bytes.</summary>
