@@ -125,7 +125,7 @@ public static class MessageCodec
     }
 
     /// <summary>Decodes a whole body of type <paramref name="type"/>.</summary>
-    /// <remarks>Entry data and context are slices of one copy of the body, made only when some are present.</remarks>
+    /// <remarks>Entry data and context are slices of one copy of the body, made only when the message has entries or a context.</remarks>
     /// <exception cref="ProtocolViolationException">The body is malformed.</exception>
     public static Message Decode(MessageType type, ReadOnlySpan<byte> body)
     {
@@ -187,10 +187,11 @@ public static class MessageCodec
     {
         var count = r.ReadLength(MinEntryBytes);
         if (count == 0) throw new ProtocolViolationException("entries present with a count of zero");
-        var entries = new Entry[count];
         var source = r.Source;
+        // An Append's entries nearly always carry data: copy the body once up front rather than test for it per entry.
+        var data = backing ??= source.ToArray();
+        var entries = new Entry[count];
         var position = r.Position;
-        var data = backing;
         var previous = 0UL;
         for (var i = 0; i < entries.Length; i++)
         {
@@ -202,17 +203,11 @@ public static class MessageCodec
             if (type > (byte)EntryType.ConfChange) throw new ProtocolViolationException($"unknown entry type {type}");
             (var length, position) = WireReader.ReadVarUInt(source, position);
             if (length > (ulong)(source.Length - position)) throw new ProtocolViolationException($"entry data of {length} bytes exceeds the {source.Length - position} bytes left in the frame");
-            var payload = ReadOnlyMemory<byte>.Empty;
-            if (length != 0)
-            {
-                data ??= source.ToArray();
-                payload = new ReadOnlyMemory<byte>(data, position, (int)length);
-                position += (int)length;
-            }
+            var payload = length == 0 ? ReadOnlyMemory<byte>.Empty : new ReadOnlyMemory<byte>(data, position, (int)length);
+            position += (int)length;
             entries[i] = new Entry(index, term, (EntryType)type, payload);
             previous = index;
         }
-        backing = data;
         r.MoveTo(position);
         return entries;
     }
