@@ -29,6 +29,7 @@ internal sealed class SocketReceivePump : PipeReader
     private readonly Pipe _pipe;
     private readonly int _readSize;
     private readonly ManualResetEventSlim _demand = new(initialState: false, spinCount: 0);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _readerDone;
 
     public SocketReceivePump(Socket socket, int readSize, string threadName)
@@ -46,6 +47,9 @@ internal sealed class SocketReceivePump : PipeReader
         var thread = new Thread(Run) { IsBackground = true, Name = threadName };
         thread.UnsafeStart();
     }
+
+    /// <summary>Completes when the receiving thread has ended.</summary>
+    public Task Stopped => _stopped.Task;
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
@@ -100,6 +104,7 @@ internal sealed class SocketReceivePump : PipeReader
         {
             // The event is not disposed: the reader may still set it, and without a wait handle it holds nothing to free.
             writer.Complete(failure);
+            _stopped.TrySetResult();
         }
     }
 
