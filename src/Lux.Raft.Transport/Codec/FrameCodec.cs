@@ -15,12 +15,16 @@ public static partial class FrameCodec
 
     /// <summary>
     /// Writes a message that surely fits in <see cref="FrameBuilder.InPlaceLimit"/> straight into the writer's buffer in
-    /// one pass, sized by <see cref="MessageCodec.GetBodySizeBound"/> rather than exactly.
+    /// one pass, sized by <see cref="MessageCodec.GetBodySizeBound(Message, long)"/> rather than exactly.
     /// </summary>
     /// <returns>False, having written nothing, when the message may be larger or carries snapshot metadata.</returns>
-    internal static bool TryWriteMessageInPlace(IBufferWriter<byte> writer, ulong partitionId, Message message, out int written)
+    internal static bool TryWriteMessageInPlace(IBufferWriter<byte> writer, ulong partitionId, Message message, out int written) =>
+        TryWriteMessageInPlace(writer, partitionId, message, MessageCodec.GetPayloadBytes(message), out written);
+
+    /// <summary>As above, with the message's <see cref="MessageCodec.GetPayloadBytes"/> already known (the send queue sums it).</summary>
+    internal static bool TryWriteMessageInPlace(IBufferWriter<byte> writer, ulong partitionId, Message message, long payloadBytes, out int written)
     {
-        var bound = MessageCodec.GetBodySizeBound(message);
+        var bound = MessageCodec.GetBodySizeBound(message, payloadBytes);
         if (bound < 0 || bound > FrameBuilder.InPlaceLimit - FrameHeader.Size)
         {
             written = 0;

@@ -66,17 +66,22 @@ public static class MessageCodec
     /// buffer this large and seals it at its actual size, instead of sizing it exactly in a pass of its own.
     /// </summary>
     /// <returns>The bound, or -1 when the message carries snapshot metadata (rare; size those exactly).</returns>
-    internal static long GetBodySizeBound(Message message)
+    internal static long GetBodySizeBound(Message message) => GetBodySizeBound(message, GetPayloadBytes(message));
+
+    /// <summary>The bound of <see cref="GetBodySizeBound(Message)"/> from <see cref="GetPayloadBytes"/> already summed.</summary>
+    internal static long GetBodySizeBound(Message message, long payloadBytes)
     {
         if (message.Snapshot is not null) return -1;
-        long bound = MaxFixedFields + 5 + message.Context.Length;
-        var entries = message.Entries;
-        if (entries.Length > 0)
-        {
-            bound += 10 + (long)entries.Length * MaxEntryOverhead;
-            foreach (ref readonly var entry in entries.AsSpan()) bound += entry.Data.Length;
-        }
-        return bound;
+        var count = message.Entries.Length;
+        return MaxFixedFields + 5 + payloadBytes + (count > 0 ? 10 + (long)count * MaxEntryOverhead : 0);
+    }
+
+    /// <summary>The bytes of data a message carries: its entries' data and its context.</summary>
+    internal static long GetPayloadBytes(Message message)
+    {
+        long bytes = message.Context.Length;
+        foreach (ref readonly var entry in message.Entries.AsSpan()) bytes += entry.Data.Length;
+        return bytes;
     }
 
     /// <summary>Writes the body of <paramref name="message"/>; <paramref name="destination"/> must hold <see cref="GetBodySize"/> bytes.</summary>
@@ -120,7 +125,7 @@ public static class MessageCodec
     }
 
     /// <summary>Decodes a whole body of type <paramref name="type"/>.</summary>
-    /// <remarks>Entry data and context are slices of one copy of the body, made only when some are present.</remarks>
+    /// <remarks>Entry data and context are slices of one copy of the body, made only when the message has entries or a context.</remarks>
     /// <exception cref="ProtocolViolationException">The body is malformed.</exception>
     public static Message Decode(MessageType type, ReadOnlySpan<byte> body)
     {
@@ -182,10 +187,11 @@ public static class MessageCodec
     {
         var count = r.ReadLength(MinEntryBytes);
         if (count == 0) throw new ProtocolViolationException("entries present with a count of zero");
-        var entries = new Entry[count];
         var source = r.Source;
+        // An Append's entries nearly always carry data: copy the body once up front rather than test for it per entry.
+        var data = backing ??= source.ToArray();
+        var entries = new Entry[count];
         var position = r.Position;
-        var data = backing;
         var previous = 0UL;
         for (var i = 0; i < entries.Length; i++)
         {
@@ -197,17 +203,11 @@ public static class MessageCodec
             if (type > (byte)EntryType.ConfChange) throw new ProtocolViolationException($"unknown entry type {type}");
             (var length, position) = WireReader.ReadVarUInt(source, position);
             if (length > (ulong)(source.Length - position)) throw new ProtocolViolationException($"entry data of {length} bytes exceeds the {source.Length - position} bytes left in the frame");
-            var payload = ReadOnlyMemory<byte>.Empty;
-            if (length != 0)
-            {
-                data ??= source.ToArray();
-                payload = new ReadOnlyMemory<byte>(data, position, (int)length);
-                position += (int)length;
-            }
+            var payload = length == 0 ? ReadOnlyMemory<byte>.Empty : new ReadOnlyMemory<byte>(data, position, (int)length);
+            position += (int)length;
             entries[i] = new Entry(index, term, (EntryType)type, payload);
             previous = index;
         }
-        backing = data;
         r.MoveTo(position);
         return entries;
     }

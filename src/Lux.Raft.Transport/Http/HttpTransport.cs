@@ -189,7 +189,7 @@ public sealed class HttpTransport : PeerChannelTransport
             var responseStream = new DeferredReadStream(ct => ResponseStreamAsync(sending, peer, ct));
             return new PeerLink(
                 PipeReader.Create(responseStream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096)),
-                PipeWriter.Create(requestStream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true)),
+                PipeWriter.Create(requestStream, new StreamPipeWriterOptions(minimumBufferSize: 128 * 1024, leaveOpen: true)),
                 uri.ToString(), null,
                 () => abort.Cancel(),
                 async () =>

@@ -39,7 +39,7 @@ internal sealed partial class OutboundPeer
                             heartbeats.Add((item.PartitionId, message));
                             continue;
                         }
-                        written = WriteMessage(output, item.PartitionId, message);
+                        written = WriteMessage(output, item.PartitionId, message, item.PayloadBytes);
                         if (written > 0) messages++;
                     }
                     else
@@ -85,10 +85,10 @@ internal sealed partial class OutboundPeer
         }
     }
 
-    private int WriteMessage(PipeWriter output, ulong partitionId, Message message)
+    private int WriteMessage(PipeWriter output, ulong partitionId, Message message, long payloadBytes)
     {
         // The frame limit is at least 64 KiB, so a message written in place never exceeds it.
-        if (FrameCodec.TryWriteMessageInPlace(output, partitionId, message, out var written)) return written;
+        if (FrameCodec.TryWriteMessageInPlace(output, partitionId, message, payloadBytes, out var written)) return written;
         var size = MessageCodec.GetBodySize(message);
         if (size > _options.MaxFrameSize)
         {
@@ -104,7 +104,8 @@ internal sealed partial class OutboundPeer
     {
         if (heartbeats.Count == 1)
         {
-            var written = WriteMessage(output, heartbeats[0].PartitionId, heartbeats[0].Message);
+            var (partitionId, message) = heartbeats[0];
+            var written = WriteMessage(output, partitionId, message, MessageCodec.GetPayloadBytes(message));
             return (written > 0 ? 1 : 0, written);
         }
         var all = CollectionsMarshal.AsSpan(heartbeats);

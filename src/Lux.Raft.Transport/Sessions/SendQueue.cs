@@ -1,4 +1,5 @@
 using Lux.Raft;
+using Lux.Raft.Transport.Codec;
 
 namespace Lux.Raft.Transport.Sessions;
 
@@ -26,13 +27,14 @@ internal sealed class SendQueue(int capacity, long maxBytes)
 
     public bool TryEnqueue(ulong partitionId, Message message)
     {
-        var weight = OutboundItem.Weight(message);
+        var payload = MessageCodec.GetPayloadBytes(message);
+        var weight = OutboundItem.Weight(message, payload);
         bool wasEmpty;
         lock (_gate)
         {
             if (_messages + 1 > capacity || (_messages > 0 && _bytes + weight > maxBytes)) return false;
             wasEmpty = _items.Count == 0;
-            _items.Add(OutboundItem.ForMessage(partitionId, message));
+            _items.Add(OutboundItem.ForMessage(partitionId, message, payload));
             _messages++;
             _bytes += weight;
         }
@@ -43,13 +45,13 @@ internal sealed class SendQueue(int capacity, long maxBytes)
     public bool TryEnqueue(ReadOnlySpan<(ulong PartitionId, Message Message)> messages)
     {
         long weight = 0;
-        foreach (var (_, message) in messages) weight += OutboundItem.Weight(message);
+        foreach (var (_, message) in messages) weight += OutboundItem.Weight(message, MessageCodec.GetPayloadBytes(message));
         bool wasEmpty;
         lock (_gate)
         {
             if (_messages + messages.Length > capacity || (_messages > 0 && _bytes + weight > maxBytes)) return false;
             wasEmpty = _items.Count == 0;
-            foreach (var (partitionId, message) in messages) _items.Add(OutboundItem.ForMessage(partitionId, message));
+            foreach (var (partitionId, message) in messages) _items.Add(OutboundItem.ForMessage(partitionId, message, MessageCodec.GetPayloadBytes(message)));
             _messages += messages.Length;
             _bytes += weight;
         }

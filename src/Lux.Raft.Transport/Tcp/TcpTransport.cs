@@ -123,8 +123,13 @@ public sealed class TcpTransport : PeerChannelTransport
                     return;
                 }
             }
+            // Plain TCP reads on a thread of its own (fewer wake-ups per batch); under TLS the stream may hold decrypted
+            // bytes the socket no longer shows as readable, so it is read the ordinary way.
+            var input = stream is SslStream
+                ? PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: Options.Tcp.ReceiveBufferSize, minimumReadSize: 4096))
+                : new SocketReceivePump(socket, Options.Tcp.ReceiveBufferSize, "lux-tcp-receive " + remote);
             var link = new PeerLink(
-                PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: Options.Tcp.ReceiveBufferSize, minimumReadSize: 4096)),
+                input,
                 PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 128 * 1024)),
                 remote, (stream as SslStream)?.RemoteCertificate, () => AbortSocket(socket), () => stream.DisposeAsync());
             await ServeInboundAsync(link, supervision).ConfigureAwait(false);

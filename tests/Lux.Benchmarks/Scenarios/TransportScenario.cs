@@ -17,7 +17,11 @@ namespace Lux.Benchmarks.Scenarios;
 /// very same bytes (request the size of the Append frame, reply the size of the AppendResponse frame); a second
 /// baseline line echoes the request whole.
 /// Options: --duration S (per run, default 5), --runs N (default 3, medians reported), --protocols tcp,http,raw,
-/// --outstanding 1,64, --snapshot-mib M (stream an M MiB snapshot over TCP; 0 skips), --bdn (codec micro-benchmarks).
+/// --outstanding 1,64, --warmup S (before each measurement, default 3), --snapshot-mib M (stream an M MiB snapshot over TCP;
+/// 0 skips), --bdn (codec micro-benchmarks).
+/// The warm-up is the same for every system. It is long enough for the JIT to finish tiering up the Lux code paths (HTTP/2
+/// in particular) on a loaded 2-core machine: with one second, HTTP runs were still spending ~15 % of their CPU in the
+/// JIT while measured, which the raw socket's few methods never do.
 /// </summary>
 public static class TransportScenario
 {
@@ -33,6 +37,7 @@ public static class TransportScenario
         var protocols = (BenchOutput.Option(args, "protocols") ?? "raw,tcp,http").Split(',');
         var outstandingList = (BenchOutput.Option(args, "outstanding") ?? "1,64").Split(',').Select(int.Parse).ToArray();
         var snapshotMib = int.Parse(BenchOutput.Option(args, "snapshot-mib") ?? "0");
+        var warmup = TimeSpan.FromSeconds(double.Parse(BenchOutput.Option(args, "warmup") ?? "3", System.Globalization.CultureInfo.InvariantCulture));
 
         var append = AppendMessage(1);
         var requestBytes = FrameCodec.GetMessageFrameSize(append);
@@ -48,14 +53,14 @@ public static class TransportScenario
                 {
                     var measured = protocol switch
                     {
-                        "raw" => await RawSocketAsync(requestBytes, replyBytes, outstanding, duration),
-                        "raw-echo" => await RawSocketAsync(requestBytes, requestBytes, outstanding, duration),
-                        "tcp" or "http" => await LuxAsync(protocol, outstanding, duration),
+                        "raw" => await RawSocketAsync(requestBytes, replyBytes, outstanding, warmup, duration),
+                        "raw-echo" => await RawSocketAsync(requestBytes, requestBytes, outstanding, warmup, duration),
+                        "tcp" or "http" => await LuxAsync(protocol, outstanding, warmup, duration),
                         _ => throw new ArgumentException($"unknown protocol {protocol}"),
                     };
                     (results.TryGetValue(protocol, out var list) ? list : results[protocol] = []).Add(measured);
                     if (protocol == "raw" && protocols.Contains("raw"))
-                        (results.TryGetValue("raw-echo", out var echo) ? echo : results["raw-echo"] = []).Add(await RawSocketAsync(requestBytes, requestBytes, outstanding, duration));
+                        (results.TryGetValue("raw-echo", out var echo) ? echo : results["raw-echo"] = []).Add(await RawSocketAsync(requestBytes, requestBytes, outstanding, warmup, duration));
                 }
             }
             var rawMedian = results.TryGetValue("raw", out var raw) ? Median(raw.Select(m => m.FramesPerSecond)) : 0;
@@ -127,7 +132,7 @@ public static class TransportScenario
     private static Message Response(ulong index) => new() { Type = MessageType.AppendResponse, To = 1, From = 2, Term = 5, Index = 1_000_000 + index * Entries + Entries };
 
     /// <summary>Two Lux transports: a sends Appends, b answers each with an AppendResponse, a keeps <paramref name="outstanding"/> in flight.</summary>
-    private static async Task<Measurement> LuxAsync(string protocol, int outstanding, TimeSpan duration)
+    private static async Task<Measurement> LuxAsync(string protocol, int outstanding, TimeSpan warmup, TimeSpan duration)
     {
         var directory = new StaticPeerDirectory();
         var appends = Enumerable.Range(0, 256).Select(i => AppendMessage((ulong)i)).ToArray();
@@ -148,7 +153,7 @@ public static class TransportScenario
         try
         {
             for (var i = 0; i < outstanding; i++) a.TrySend("b", (ulong)(i % 16), appends[i & 255]);
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await Task.Delay(warmup);
             var meter = new Meter(() => Interlocked.Read(ref completed));
             meter.Start();
             await Task.Delay(duration);
@@ -172,7 +177,7 @@ public static class TransportScenario
     /// whole requests and writes one reply each (all replies for a read in one send); the client sends a new request
     /// per reply (all of them for a read in one send).
     /// </summary>
-    private static async Task<Measurement> RawSocketAsync(int requestBytes, int replyBytes, int outstanding, TimeSpan duration)
+    private static async Task<Measurement> RawSocketAsync(int requestBytes, int replyBytes, int outstanding, TimeSpan warmup, TimeSpan duration)
     {
         using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -240,7 +245,7 @@ public static class TransportScenario
             {
             }
         });
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Task.Delay(warmup);
         var meter = new Meter(() => Interlocked.Read(ref completed));
         meter.Start();
         await Task.Delay(duration);

@@ -32,6 +32,25 @@ public sealed class MessageCodecTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [MemberData(nameof(WireTypes))]
+    public void A_decoded_message_owns_its_bytes_once_the_receive_buffer_is_reused(MessageType type)
+    {
+        // The core and the WAL keep what they are handed; a receive buffer goes back to its pool as soon as the frame
+        // is consumed. So entry data and context must never be slices of the buffer the frame was read from.
+        var message = Messages.Full(type);
+        var writer = new ArrayBufferWriter<byte>();
+        FrameCodec.WriteMessage(writer, 3, message);
+        var buffer = writer.WrittenSpan.ToArray();
+        var sequence = new ReadOnlySequence<byte>(buffer);
+        Assert.True(FrameCodec.TryReadFrame(ref sequence, FrameHeader.CurrentVersion, 1 << 20, out var header, out var payload));
+        var decoded = FrameCodec.ReadMessage(header, payload);
+
+        buffer.AsSpan().Fill(0xA5);
+
+        Messages.AssertSame(message, decoded);
+    }
+
+    [Theory]
     [MemberData(nameof(LocalTypes))]
     public void Local_message_types_are_refused_by_the_encoder(MessageType type)
     {
