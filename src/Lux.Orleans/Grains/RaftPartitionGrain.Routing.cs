@@ -41,8 +41,12 @@ internal sealed partial class RaftPartitionGrain
             AttemptOutcome outcome;
             try
             {
-                var targetLost = host.PeerLost(target);
-                outcome = await RoutingAttempt.RunAsync(request(target), target, host.Find(Partition)?.Leadership, targetLost, AttemptLimit, cancellationToken);
+                var call = request(target);
+                // This silo's own replica cannot be lost to a silo's death, answers Dropped or NotLeader as soon as
+                // it loses leadership, and bounds its own wait by the attempt timeout: nothing to race.
+                outcome = target == host.LocalSilo
+                    ? AttemptOutcome.Answered(await call.WaitAsync(cancellationToken))
+                    : await RoutingAttempt.RunAsync(call, target, host.Find(Partition)?.Leadership, host.PeerLost(target), AttemptLimit, cancellationToken);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
