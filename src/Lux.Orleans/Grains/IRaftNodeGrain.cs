@@ -14,4 +14,7 @@ public interface IRaftNodeGrain : IGrainWithStringKey
 
     /// <summary>The partitions this silo hosts a replica of.</summary>
     Task<IReadOnlyList<PartitionDescriptor>> ListAsync();
+
+    /// <summary>How many replicas this silo hosts, leads and has quiesced; answered without waking any replica.</summary>
+    Task<SiloReplicaCounts> GetReplicaCountsAsync();
 }

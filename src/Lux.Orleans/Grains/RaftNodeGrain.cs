@@ -18,4 +18,6 @@ internal sealed class RaftNodeGrain(RaftReplicaHost host) : Grain, IRaftNodeGrai
         host.Find(partitionId)?.GetInfoAsync() ?? Task.FromResult<ReplicaInfo?>(null);
 
     public Task<IReadOnlyList<PartitionDescriptor>> ListAsync() => Task.FromResult(host.HostedPartitions);
+
+    public Task<SiloReplicaCounts> GetReplicaCountsAsync() => Task.FromResult(host.CountReplicas());
 }

@@ -19,6 +19,41 @@ internal sealed partial class RaftReplicaHost
     private readonly ConcurrentDictionary<string, long> _lastHeard = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Message> _keepAlives = new(StringComparer.Ordinal);
 
+    private long _quiescences;
+    private long _wakes;
+
+    /// <summary>Counts a replica going quiet or waking (called by the replica's loop).</summary>
+    internal void OnQuiescenceChanged(bool quiesced)
+    {
+        Metrics.Quiesced.Add(quiesced ? 1 : -1);
+        Interlocked.Increment(ref quiesced ? ref _quiescences : ref _wakes);
+    }
+
+    /// <summary>The silo's replica counts, from the state each replica publishes (no replica is asked).</summary>
+    public SiloReplicaCounts CountReplicas()
+    {
+        int replicas = 0, leaders = 0, quiesced = 0, quiescedLeaders = 0;
+        foreach (var replica in _replicas.Values)
+        {
+            replicas++;
+            var leads = replica.IsLeader;
+            var quiet = replica.IsQuiesced;
+            if (leads) leaders++;
+            if (quiet) quiesced++;
+            if (leads && quiet) quiescedLeaders++;
+        }
+        return new SiloReplicaCounts
+        {
+            Silo = LocalSilo,
+            Replicas = replicas,
+            Leaders = leaders,
+            Quiesced = quiesced,
+            QuiescedLeaders = quiescedLeaders,
+            Quiescences = Interlocked.Read(ref _quiescences),
+            Wakes = Interlocked.Read(ref _wakes),
+        };
+    }
+
     private void OnKeepAlive(string fromPeer) => _lastHeard[fromPeer] = Stopwatch.GetTimestamp();
 
     private void KeepQuiescedPartitionsHonest()
