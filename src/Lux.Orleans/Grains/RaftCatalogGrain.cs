@@ -57,7 +57,7 @@ internal sealed class RaftCatalogGrain(IClusterMembershipService membership, Sta
         var descriptor = new PartitionDescriptor { PartitionId = partitionId, StateMachine = stateMachine, InitialVoters = voters };
         // The first silo in rendezvous order stands for election at once, so leaders spread over silos as replicas do.
         var replies = await Task.WhenAll(voters.Select((silo, i) =>
-            GrainFactory.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey(partitionId, silo)).CreateAsync(descriptor, campaign: i == 0)));
+            GrainFactory.GetGrain<IRaftNodeGrain>(silo).CreateReplicaAsync(descriptor, campaign: i == 0)));
         var failed = replies.Select((reply, i) => (reply, silo: voters[i])).Where(r => r.reply.Status != ReplicaReplyStatus.Ok).ToArray();
         if (failed.Length > 0)
             throw new RaftPartitionException(partitionId, "Creating replicas failed: " + string.Join("; ", failed.Select(f => $"{f.silo}: {f.reply.Message ?? f.reply.Status.ToString()}")));

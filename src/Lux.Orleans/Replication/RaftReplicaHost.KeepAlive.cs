@@ -33,7 +33,7 @@ internal sealed partial class RaftReplicaHost
     public SiloReplicaCounts CountReplicas()
     {
         int replicas = 0, leaders = 0, quiesced = 0, quiescedLeaders = 0;
-        foreach (var replica in _replicas.Values)
+        foreach (var (_, replica) in _replicas)
         {
             replicas++;
             var leads = replica.IsLeader;
@@ -73,7 +73,7 @@ internal sealed partial class RaftReplicaHost
             transport.TrySend(silo, KeepAlivePartition, keepAlive);
         }
         var silence = Options.TickInterval * Options.ElectionTicks;
-        foreach (var replica in _replicas.Values)
+        foreach (var (_, replica) in _replicas)
         {
             if (replica.QuiescedLeader is not { } leader) continue;
             if (!_lastHeard.TryGetValue(leader, out var heard) || Stopwatch.GetElapsedTime(heard) > silence) replica.Wake();
@@ -82,7 +82,7 @@ internal sealed partial class RaftReplicaHost
 
     private void WakeFollowersOf(string silo)
     {
-        foreach (var replica in _replicas.Values)
+        foreach (var (_, replica) in _replicas)
         {
             if (replica.QuiescedLeader == silo) replica.Wake();
         }

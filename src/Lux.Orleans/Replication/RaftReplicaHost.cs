@@ -260,7 +260,8 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
-                foreach (var replica in _replicas.Values) replica.Tick();
+                // Enumerating the dictionary itself takes no lock and copies nothing (.Values would, on every tick).
+                foreach (var (_, replica) in _replicas) replica.Tick();
                 var ticks = Interlocked.Increment(ref _ticks);
                 if (Options.EnableQuiescence && ticks % Options.HeartbeatTicks == 0) KeepQuiescedPartitionsHonest();
             }

@@ -3,6 +3,8 @@ using System.Globalization;
 using Lux.Benchmarks.E2e;
 using Lux.Orleans;
 using Lux.Orleans.Builtins.KeyValue;
+using Lux.Orleans.Grains;
+using Lux.Orleans.Replication;
 
 namespace Lux.Benchmarks.Scenarios;
 
@@ -10,7 +12,8 @@ namespace Lux.Benchmarks.Scenarios;
 /// Scenario <c>multi</c>: many partitions on one cluster of silo processes (<see cref="LuxCluster"/>). Creates
 /// <c>--partitions</c> key-value partitions of 3 replicas through the catalog, waits until each has a leader, lets them
 /// settle, then (a) idle: CPU used by the silo processes over <c>--idle</c> seconds as a percentage of one core
-/// (/proc/&lt;pid&gt;/stat utime + stime), their resident memory, and leaders per silo; (b) load: closed-loop writers,
+/// (/proc/&lt;pid&gt;/stat utime + stime), their resident memory, leaders per silo, and from each silo's node grain the
+/// replicas quiesced before and after the window and the wake-ups during it; (b) load: closed-loop writers,
 /// <c>--concurrency</c> of them, each with its own key, every write going to the next partition in turn so the load
 /// covers all partitions; aggregate ops/s over <c>--duration</c> seconds after <c>--warmup</c>.
 /// Options: --protocol tcp|http (default tcp) --partitions 1000 --silos 3 --settle 10 --idle 20 --concurrency 256
@@ -19,9 +22,9 @@ namespace Lux.Benchmarks.Scenarios;
 public static class MultiScenario
 {
     private const string Bench = "multi";
-    // The catalog serializes creations: more callers only queue up there, and a queued call can outwait the client's
-    // response timeout.
-    private const int CreateCallers = 4;
+    // The catalog runs creations of different partitions side by side and every silo group-commits their records, so
+    // many callers at once is what makes creation fast.
+    private const int CreateCallers = 64;
     private const int StatusCallers = 32;
 
     public static async Task<int> RunAsync(string[] args)
@@ -79,13 +82,16 @@ public static class MultiScenario
         Console.Error.WriteLine($"multi: every partition has a leader {electSeconds:F1} s later; settling {settle.TotalSeconds} s");
         await Task.Delay(settle, cancellationToken);
 
-        // (a) idle: nothing is asked of the cluster while the silos' CPU time is read.
+        // (a) idle: nothing is asked of the cluster while the silos' CPU time is read. The replica counts, asked of each
+        // silo's node grain just before and after, show whether the partitions were quiet and stayed so.
         var pids = cluster.Silos.Select(s => s.Process.Id).ToArray();
+        var countsBefore = await CountsAsync(cluster);
         var cpuBefore = pids.Select(ProcessUsage.CpuTime).ToArray();
         var idleStart = Stopwatch.GetTimestamp();
         await Task.Delay(idle, cancellationToken);
         var idleSeconds = Stopwatch.GetElapsedTime(idleStart).TotalSeconds;
         var cpuPercent = pids.Select((pid, i) => (ProcessUsage.CpuTime(pid) - cpuBefore[i]).TotalSeconds / idleSeconds * 100).ToArray();
+        var countsAfter = await CountsAsync(cluster);
         var rss = pids.Select(ProcessUsage.ResidentMebibytes).ToArray();
         var idleLoad = E2eLoadDriver.LoadAverage();
         // Leaders may have moved while idle (they should not): count them again after the window.
@@ -93,9 +99,11 @@ public static class MultiScenario
         BenchOutput.Line(Bench, system,
             ("phase", "idle"), ("partitions", partitions), ("replicas", 3), ("silos", siloCount), ("run", run),
             ("cpu_percent_of_core", cpuPercent.Sum()), ("cpu_percent_per_silo", Join(cpuPercent)), ("goal_cpu_percent", 5), ("goal_met", cpuPercent.Sum() < 5),
-            ("rss_mib_total", rss.Sum()), ("rss_mib_per_silo", Join(rss)),
+            ("rss_mib_total", rss.Sum()), ("rss_mib_per_silo", Join(rss)), ("rss_kib_per_replica", Math.Round(rss.Sum() * 1024 / (partitions * 3.0), 1)),
+            ("replicas_quiesced_before", countsBefore.Sum(c => c.Quiesced)), ("replicas_quiesced_after", countsAfter.Sum(c => c.Quiesced)),
+            ("wakes_during_idle", countsAfter.Sum(c => c.Wakes) - countsBefore.Sum(c => c.Wakes)),
             ("leaders_per_silo", PerSilo(cluster, leaders)), ("leaders_per_silo_after_idle", PerSilo(cluster, leadersAfter)),
-            ("create_s", createSeconds), ("all_leaders_s", electSeconds), ("settle_s", settle.TotalSeconds), ("idle_s", idleSeconds),
+            ("create_s", createSeconds), ("create_per_s", Math.Round(partitions / createSeconds, 1)), ("all_leaders_s", electSeconds), ("settle_s", settle.TotalSeconds), ("idle_s", idleSeconds),
             ("fsync", true), ("load_1m", idleLoad));
 
         // (b) load over every partition.
@@ -136,6 +144,10 @@ public static class MultiScenario
             }
         }
     }
+
+    /// <summary>Each silo's replica counts, from its node grain (answered without waking any replica).</summary>
+    private static Task<SiloReplicaCounts[]> CountsAsync(LuxCluster cluster) =>
+        Task.WhenAll(cluster.Silos.Select(s => cluster.Client.GetGrain<IRaftNodeGrain>(s.Name).GetReplicaCountsAsync()));
 
     /// <summary>The leader of every partition, by asking each for its status.</summary>
     private static async Task<Dictionary<string, string>> LeadersAsync(LuxCluster cluster, string[] ids, CancellationToken cancellationToken)
