@@ -6,9 +6,9 @@ namespace Lux.Orleans.Replication;
 
 /// <summary>
 /// Silo-level liveness for quiesced partitions: while partitions are quiet their replicas send nothing, so each host
-/// sends one keepalive per heartbeat interval to every other active silo (on the reserved partition key 0; the peer
-/// channel batches it with any heartbeats), and wakes its quiesced followers whose leader's silo has been silent for an
-/// election timeout, or whose connection failed. A woken follower ticks again and, if the leader is really gone,
+/// sends a keepalive to every other active silo three times per election timeout (on the reserved partition key 0; the
+/// peer channel batches it with any heartbeats), and wakes its quiesced followers whose leader's silo has been silent
+/// for an election timeout, or whose connection failed. A woken follower ticks again and, if the leader is really gone,
 /// campaigns; if the leader is alive, the campaign's pre-vote wakes it and it resumes heartbeats.
 /// </summary>
 internal sealed partial class RaftReplicaHost
@@ -18,6 +18,12 @@ internal sealed partial class RaftReplicaHost
 
     private readonly ConcurrentDictionary<string, long> _lastHeard = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Message> _keepAlives = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Host ticks between keepalives: three per election timeout, so one lost or late keepalive wakes nobody. Every
+    /// keepalive wakes a thread on both silos, and on an idle silo those wake-ups are most of what is left to pay.
+    /// </summary>
+    private int KeepAliveTicks => Math.Max(Options.HeartbeatTicks, Options.ElectionTicks / 3);
 
     private long _quiescences;
     private long _wakes;

@@ -263,7 +263,7 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
                 // Enumerating the dictionary itself takes no lock and copies nothing (.Values would, on every tick).
                 foreach (var (_, replica) in _replicas) replica.Tick();
                 var ticks = Interlocked.Increment(ref _ticks);
-                if (Options.EnableQuiescence && ticks % Options.HeartbeatTicks == 0) KeepQuiescedPartitionsHonest();
+                if (Options.EnableQuiescence && ticks % KeepAliveTicks == 0) KeepQuiescedPartitionsHonest();
             }
         }
         catch (OperationCanceledException)
