@@ -118,7 +118,7 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
         {
             await catalog.AddSilosAsync(silos, _stopping.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or ObjectDisposedException)
         {
             RaftHostLog.CatalogSilosNotRecorded(Logger, LocalSilo, string.Join(",", silos), e.Message);
         }
