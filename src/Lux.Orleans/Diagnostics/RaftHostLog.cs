@@ -64,4 +64,7 @@ internal static partial class RaftHostLog
 
     [LoggerMessage(119, LogLevel.Warning, "Membership watch failed: {Reason}")]
     public static partial void MembershipWatchFailed(ILogger logger, string reason);
+
+    [LoggerMessage(130, LogLevel.Warning, "Silo {Silo}: recording silo names {Silos} in the local catalog failed (the next catalog write retries): {Reason}")]
+    public static partial void CatalogSilosNotRecorded(ILogger logger, string silo, string silos, string reason);
 }

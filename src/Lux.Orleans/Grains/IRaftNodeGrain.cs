@@ -14,4 +14,14 @@ public interface IRaftNodeGrain : IGrainWithStringKey
 
     /// <summary>The partitions this silo hosts a replica of.</summary>
     Task<IReadOnlyList<PartitionDescriptor>> ListAsync();
+
+    /// <summary>
+    /// Creates this silo's replica of a partition (idempotent); <paramref name="campaign"/> makes it stand for election at
+    /// once. The catalog creates replicas here rather than through each replica's own grain, so a new partition costs no
+    /// grain activation until someone uses it.
+    /// </summary>
+    Task<ReplicaReply> CreateReplicaAsync(PartitionDescriptor descriptor, bool campaign);
+
+    /// <summary>How many replicas this silo hosts, leads and has quiesced; answered without waking any replica.</summary>
+    Task<SiloReplicaCounts> GetReplicaCountsAsync();
 }

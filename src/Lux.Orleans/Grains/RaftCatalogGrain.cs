@@ -1,15 +1,21 @@
 using Lux.Orleans.Replication;
 using Lux.Orleans.StateMachines;
+using Orleans.Concurrency;
 
 namespace Lux.Orleans.Grains;
 
 /// <summary>
-/// Creates partitions. One activation serializes creations, and each creation first asks every live silo whether the
-/// partition exists, so two callers cannot give one partition two replica sets while membership is stable. Nothing is
-/// stored here: every silo records the partitions it hosts in its own data directory.
+/// Creates partitions. The activation is reentrant, so creations of different partitions proceed side by side (each
+/// silo batches their durable writes); creations of one partition id are serialized here, and each first asks every
+/// live silo whether the partition exists, so two callers cannot give one partition two replica sets while membership
+/// is stable. Nothing is stored here: every silo records the partitions it hosts in its own data directory.
 /// </summary>
+[Reentrant]
 internal sealed class RaftCatalogGrain(IClusterMembershipService membership, StateMachineRegistry stateMachines) : Grain, IRaftCatalogGrain
 {
+    /// <summary>The creation under way per partition id (touched only on the grain's turns, so no lock).</summary>
+    private readonly Dictionary<string, Task<PartitionInfo>> _creating = new(StringComparer.Ordinal);
+
     public async Task<PartitionInfo> CreatePartitionAsync(string partitionId, string stateMachine, int replicationFactor, CancellationToken cancellationToken)
     {
         RaftIdentity.ValidatePartitionId(partitionId);
@@ -17,6 +23,25 @@ internal sealed class RaftCatalogGrain(IClusterMembershipService membership, Sta
         ArgumentOutOfRangeException.ThrowIfLessThan(replicationFactor, 1);
         if (!stateMachines.Contains(stateMachine))
             throw new ArgumentException($"No state machine is registered as '{stateMachine}' (registered: {string.Join(", ", stateMachines.Names)}).", nameof(stateMachine));
+        while (_creating.TryGetValue(partitionId, out var running))
+        {
+            // Whatever became of it, the next attempt asks the silos again and answers from what they hold.
+            await ((Task)running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+        var creation = CreateAsync(partitionId, stateMachine, replicationFactor);
+        _creating[partitionId] = creation;
+        try
+        {
+            return await creation;
+        }
+        finally
+        {
+            _creating.Remove(partitionId);
+        }
+    }
+
+    private async Task<PartitionInfo> CreateAsync(string partitionId, string stateMachine, int replicationFactor)
+    {
         var active = RaftReplicaHost.ActiveSilos(membership.CurrentSnapshot);
         var (existing, _) = await ClusterQueries.DescribeAsync(GrainFactory, active, partitionId);
         if (existing.Count > 0)
@@ -32,7 +57,7 @@ internal sealed class RaftCatalogGrain(IClusterMembershipService membership, Sta
         var descriptor = new PartitionDescriptor { PartitionId = partitionId, StateMachine = stateMachine, InitialVoters = voters };
         // The first silo in rendezvous order stands for election at once, so leaders spread over silos as replicas do.
         var replies = await Task.WhenAll(voters.Select((silo, i) =>
-            GrainFactory.GetGrain<IRaftReplicaGrain>(RaftIdentity.ReplicaGrainKey(partitionId, silo)).CreateAsync(descriptor, campaign: i == 0)));
+            GrainFactory.GetGrain<IRaftNodeGrain>(silo).CreateReplicaAsync(descriptor, campaign: i == 0)));
         var failed = replies.Select((reply, i) => (reply, silo: voters[i])).Where(r => r.reply.Status != ReplicaReplyStatus.Ok).ToArray();
         if (failed.Length > 0)
             throw new RaftPartitionException(partitionId, "Creating replicas failed: " + string.Join("; ", failed.Select(f => $"{f.silo}: {f.reply.Message ?? f.reply.Status.ToString()}")));

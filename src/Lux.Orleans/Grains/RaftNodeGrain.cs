@@ -20,4 +20,12 @@ internal sealed class RaftNodeGrain(RaftReplicaHost host) : Grain, IRaftNodeGrai
         host.Find(partitionId)?.GetInfoAsync() ?? Task.FromResult<ReplicaInfo?>(null);
 
     public Task<IReadOnlyList<PartitionDescriptor>> ListAsync() => Task.FromResult(host.HostedPartitions);
+
+    public Task<ReplicaReply> CreateReplicaAsync(PartitionDescriptor descriptor, bool campaign)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        return host.EnsureReplicaAsync(descriptor, campaign, CancellationToken.None);
+    }
+
+    public Task<SiloReplicaCounts> GetReplicaCountsAsync() => Task.FromResult(host.CountReplicas());
 }

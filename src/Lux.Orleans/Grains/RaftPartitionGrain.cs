@@ -13,7 +13,9 @@ namespace Lux.Orleans.Grains;
 /// grain, follows leader hints and retries through elections and silo failures until the operation timeout. A retried
 /// proposal keeps its sequence number, so the session table applies it once and answers the retry with the first result.
 /// </summary>
-[StatelessWorker(1)]
+// Idle-worker removal gives every partition's activation a 500 ms timer: 1,000 idle partitions made ~2,000 timer
+// callbacks a second per cluster; with one worker there is nothing to trim, and collection age deactivates it instead.
+[StatelessWorker(1, removeIdleWorkers: false)]
 [GrainDirectory(LocalWorkerGrainDirectory.Name)]
 [Reentrant]
 internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayloadCodec codec, IClusterMembershipService membership)

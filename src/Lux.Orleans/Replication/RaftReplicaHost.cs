@@ -22,7 +22,7 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
 {
     private readonly ConcurrentDictionary<ulong, ReplicaRunner> _replicas = new();
     private readonly ConcurrentDictionary<ulong, string> _names = new();
-    private readonly SemaphoreSlim _createLock = new(1, 1);
+    private readonly ConcurrentDictionary<ulong, Task> _creating = new();
     private readonly ILoggerFactory _loggerFactory;
     private readonly System.Diagnostics.Metrics.IMeterFactory? _meterFactory;
     private readonly CancellationTokenSource _stopping = new();
@@ -30,6 +30,7 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
     private PeerChannelTransport? _transport;
     private LocalPartitionCatalog? _catalog;
     private Task _ticker = Task.CompletedTask;
+    private long _ticks;
     private Task _background = Task.CompletedTask;
 
     public RaftReplicaHost(IOptions<LuxRaftOptions> options, ILocalSiloDetails silo, IClusterMembershipService membership,
@@ -81,6 +82,9 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
     /// <summary>The endpoint other silos reach this silo's peer channel at.</summary>
     public string AdvertisedEndPoint { get; private set; } = "";
 
+    /// <summary>Ticks of the host's timer since it started (every replica that is not quiesced got each one).</summary>
+    public long Ticks => Interlocked.Read(ref _ticks);
+
     public IReadOnlyCollection<ReplicaRunner> Replicas => (IReadOnlyCollection<ReplicaRunner>)_replicas.Values;
 
     public void Participate(ISiloLifecycle lifecycle)
@@ -101,7 +105,23 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
         {
             if (_names.TryAdd(RaftIdentity.ReplicaIdOf(silo), silo)) learned.Add(silo);
         }
-        if (learned.Count > 0) _catalog?.AddSilos(learned);
+        if (learned.Count > 0 && _catalog is { } catalog) _ = RecordSilosAsync(catalog, learned);
+    }
+
+    /// <summary>
+    /// Names learned from membership are recorded in the background: a partition's own voters are recorded with its
+    /// catalog entry anyway, and a failed write leaves the names in the catalog's memory for its next write.
+    /// </summary>
+    private async Task RecordSilosAsync(LocalPartitionCatalog catalog, List<string> silos)
+    {
+        try
+        {
+            await catalog.AddSilosAsync(silos, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or ObjectDisposedException)
+        {
+            RaftHostLog.CatalogSilosNotRecorded(Logger, LocalSilo, string.Join(",", silos), e.Message);
+        }
     }
 
     public ReplicaRunner? Find(string partitionId) => _replicas.GetValueOrDefault(RaftIdentity.PartitionKeyOf(partitionId));
@@ -176,40 +196,55 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
     {
         if (!_stopping.IsCancellationRequested) await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stopping.Dispose();
-        _createLock.Dispose();
+        _catalog?.Dispose();
     }
 
     /// <summary>
     /// Creates this silo's replica of a partition (or confirms it exists with the same state machine): records it in the
-    /// local catalog first, so a crash right after still reopens it, then opens its log and starts it.
+    /// local catalog first, so a crash right after still reopens it, then opens its log and starts it. Creations of
+    /// different partitions run side by side (their catalog records and bootstrap writes share syncs); two creations of
+    /// one partition are serialized, and the second finds the first's replica.
     /// </summary>
     public async Task<ReplicaReply> EnsureReplicaAsync(PartitionDescriptor descriptor, bool campaign, CancellationToken cancellationToken)
     {
         RaftIdentity.ValidatePartitionId(descriptor.PartitionId);
         if (!StateMachines.Contains(descriptor.StateMachine))
             return ReplicaReply.Of(ReplicaReplyStatus.Failed, $"silo {LocalSilo} has no state machine registered as '{descriptor.StateMachine}'");
-        await _createLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        while (true)
         {
-            if (_replicas.TryGetValue(descriptor.PartitionKey, out var existing))
+            if (_replicas.TryGetValue(descriptor.PartitionKey, out var existing)) return SameReplica(existing, descriptor);
+            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _creating.GetOrAdd(descriptor.PartitionKey, mine.Task);
+            if (running != mine.Task)
             {
-                return existing.Descriptor.StateMachine == descriptor.StateMachine && existing.Descriptor.PartitionId == descriptor.PartitionId
-                    ? ReplicaReply.Ok(null)
-                    : ReplicaReply.Of(ReplicaReplyStatus.Failed, $"partition '{descriptor.PartitionId}' exists with state machine '{existing.Descriptor.StateMachine}'");
+                await running.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+                continue;
             }
-            LearnSilos(descriptor.InitialVoters);
-            Catalog.Add(descriptor);
-            var runner = await OpenAsync(descriptor, cancellationToken).ConfigureAwait(false);
-            RaftHostLog.ReplicaCreated(Logger, descriptor.PartitionId, LocalSilo, descriptor.StateMachine, string.Join(",", descriptor.InitialVoters),
-                !descriptor.InitialVoters.Contains(LocalSilo));
-            if (campaign) runner.Campaign();
-            return ReplicaReply.Ok(null);
-        }
-        finally
-        {
-            _createLock.Release();
+            try
+            {
+                // A creation that finished between the look-up above and claiming the key has put its replica here.
+                if (_replicas.TryGetValue(descriptor.PartitionKey, out existing)) return SameReplica(existing, descriptor);
+                LearnSilos(descriptor.InitialVoters);
+                await Catalog.AddAsync(descriptor, cancellationToken).ConfigureAwait(false);
+                var runner = await OpenAsync(descriptor, cancellationToken).ConfigureAwait(false);
+                RaftHostLog.ReplicaCreated(Logger, descriptor.PartitionId, LocalSilo, descriptor.StateMachine, string.Join(",", descriptor.InitialVoters),
+                    !descriptor.InitialVoters.Contains(LocalSilo));
+                if (campaign) runner.Campaign();
+                return ReplicaReply.Ok(null);
+            }
+            finally
+            {
+                _creating.TryRemove(descriptor.PartitionKey, out _);
+                mine.SetResult();
+            }
         }
     }
+
+    private static ReplicaReply SameReplica(ReplicaRunner existing, PartitionDescriptor descriptor) =>
+        existing.Descriptor.StateMachine == descriptor.StateMachine && existing.Descriptor.PartitionId == descriptor.PartitionId
+            ? ReplicaReply.Ok(null)
+            : ReplicaReply.Of(ReplicaReplyStatus.Failed, $"partition '{descriptor.PartitionId}' exists with state machine '{existing.Descriptor.StateMachine}'");
 
     private async Task<ReplicaRunner> OpenAsync(PartitionDescriptor descriptor, CancellationToken cancellationToken)
     {
@@ -231,7 +266,7 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
     private async Task ForgetAsync(ReplicaRunner runner)
     {
         Metrics.Replicas.Add(-1);
-        Catalog.Remove(runner.Descriptor.PartitionId);
+        await Catalog.RemoveAsync(runner.Descriptor.PartitionId, CancellationToken.None).ConfigureAwait(false);
         await Wal.DeletePartitionAsync(runner.Key).ConfigureAwait(false);
         RaftHostLog.ReplicaRemoved(Logger, runner.Descriptor.PartitionId, LocalSilo);
     }
@@ -239,13 +274,14 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
     private async Task TickAsync()
     {
         using var timer = new PeriodicTimer(Options.TickInterval);
-        long ticks = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
-                foreach (var replica in _replicas.Values) replica.Tick();
-                if (Options.EnableQuiescence && ++ticks % Options.HeartbeatTicks == 0) KeepQuiescedPartitionsHonest();
+                // Enumerating the dictionary itself takes no lock and copies nothing (.Values would, on every tick).
+                foreach (var (_, replica) in _replicas) replica.Tick();
+                var ticks = Interlocked.Increment(ref _ticks);
+                if (Options.EnableQuiescence && ticks % KeepAliveTicks == 0) KeepQuiescedPartitionsHonest();
             }
         }
         catch (OperationCanceledException)

@@ -124,6 +124,6 @@ internal sealed partial class ReplicaRunner
     {
         _quiescedLeader = quiesced ? leader : null;
         var was = Interlocked.Exchange(ref _quiescedFlag, quiesced ? 1 : 0) == 1;
-        if (was != quiesced) _host.Metrics.Quiesced.Add(quiesced ? 1 : -1);
+        if (was != quiesced) _host.OnQuiescenceChanged(quiesced);
     }
 }

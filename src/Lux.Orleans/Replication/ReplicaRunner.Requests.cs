@@ -70,11 +70,11 @@ internal sealed partial class ReplicaRunner
         return done.Task;
     }
 
-    /// <summary>This replica's view of the partition, built on its own loop so it is consistent.</summary>
+    /// <summary>This replica's view of the partition, built on its own loop so it is consistent; asking is not activity (a status poll does not wake a quiesced replica).</summary>
     public Task<ReplicaInfo?> GetInfoAsync()
     {
         var done = new TaskCompletionSource<ReplicaInfo?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!Post(() => done.TrySetResult(BuildInfo()))) done.TrySetResult(null);
+        if (!PostQuiet(() => done.TrySetResult(BuildInfo()))) done.TrySetResult(null);
         return done.Task;
     }
 

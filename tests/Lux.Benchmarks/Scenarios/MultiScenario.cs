@@ -3,6 +3,8 @@ using System.Globalization;
 using Lux.Benchmarks.E2e;
 using Lux.Orleans;
 using Lux.Orleans.Builtins.KeyValue;
+using Lux.Orleans.Grains;
+using Lux.Orleans.Replication;
 
 namespace Lux.Benchmarks.Scenarios;
 
@@ -10,18 +12,22 @@ namespace Lux.Benchmarks.Scenarios;
 /// Scenario <c>multi</c>: many partitions on one cluster of silo processes (<see cref="LuxCluster"/>). Creates
 /// <c>--partitions</c> key-value partitions of 3 replicas through the catalog, waits until each has a leader, lets them
 /// settle, then (a) idle: CPU used by the silo processes over <c>--idle</c> seconds as a percentage of one core
-/// (/proc/&lt;pid&gt;/stat utime + stime), their resident memory, and leaders per silo; (b) load: closed-loop writers,
+/// (/proc/&lt;pid&gt;/stat utime + stime), their resident memory, leaders per silo, and from each silo's node grain the
+/// replicas quiesced before and after the window and the wake-ups during it; (b) load: closed-loop writers,
 /// <c>--concurrency</c> of them, each with its own key, every write going to the next partition in turn so the load
 /// covers all partitions; aggregate ops/s over <c>--duration</c> seconds after <c>--warmup</c>.
-/// Options: --protocol tcp|http (default tcp) --partitions 1000 --silos 3 --settle 10 --idle 20 --concurrency 256
+/// <c>--partitions 0</c> measures the idle silos alone (Orleans, the runtime and the replica host without replicas) and
+/// skips the load. The default settle of 30 s lets the runtime finish compiling hot code to its final tier, which
+/// otherwise shows up as idle CPU.
+/// Options: --protocol tcp|http (default tcp) --partitions 1000 --silos 3 --settle 30 --idle 20 --concurrency 256
 /// --value 16 --warmup 3 --duration 10 --runs 1 (a fresh cluster each) --dir PATH.
 /// </summary>
 public static class MultiScenario
 {
     private const string Bench = "multi";
-    // The catalog serializes creations: more callers only queue up there, and a queued call can outwait the client's
-    // response timeout.
-    private const int CreateCallers = 4;
+    // The catalog runs creations of different partitions side by side and every silo group-commits their records, so
+    // many callers at once is what makes creation fast.
+    private const int CreateCallers = 64;
     private const int StatusCallers = 32;
 
     public static async Task<int> RunAsync(string[] args)
@@ -37,13 +43,13 @@ public static class MultiScenario
             concurrency = BenchOutput.Ints(args, "concurrency", "256")[0];
             valueBytes = BenchOutput.Ints(args, "value", "16")[0];
             runs = BenchOutput.Ints(args, "runs", "1")[0];
-            settle = BenchOutput.Seconds(args, "settle", "10");
+            settle = BenchOutput.Seconds(args, "settle", "30");
             idle = BenchOutput.Seconds(args, "idle", "20");
             warmup = BenchOutput.Seconds(args, "warmup", "3");
             duration = BenchOutput.Seconds(args, "duration", "10");
-            if (partitions <= 0 || silos < 3 || concurrency <= 0 || valueBytes <= 0 || runs <= 0 || idle <= TimeSpan.Zero || duration <= TimeSpan.Zero
+            if (partitions < 0 || silos < 3 || concurrency <= 0 || valueBytes <= 0 || runs <= 0 || idle <= TimeSpan.Zero || duration <= TimeSpan.Zero
                 || settle < TimeSpan.Zero || warmup < TimeSpan.Zero)
-                throw new FormatException("partitions, concurrency, value, runs, idle and duration must be positive, silos at least 3, settle and warmup not negative");
+                throw new FormatException("concurrency, value, runs, idle and duration must be positive, silos at least 3, partitions, settle and warmup not negative");
         }
         catch (Exception e) when (e is FormatException or OverflowException or IndexOutOfRangeException)
         {
@@ -79,13 +85,16 @@ public static class MultiScenario
         Console.Error.WriteLine($"multi: every partition has a leader {electSeconds:F1} s later; settling {settle.TotalSeconds} s");
         await Task.Delay(settle, cancellationToken);
 
-        // (a) idle: nothing is asked of the cluster while the silos' CPU time is read.
+        // (a) idle: nothing is asked of the cluster while the silos' CPU time is read. The replica counts, asked of each
+        // silo's node grain just before and after, show whether the partitions were quiet and stayed so.
         var pids = cluster.Silos.Select(s => s.Process.Id).ToArray();
+        var countsBefore = await CountsAsync(cluster);
         var cpuBefore = pids.Select(ProcessUsage.CpuTime).ToArray();
         var idleStart = Stopwatch.GetTimestamp();
         await Task.Delay(idle, cancellationToken);
         var idleSeconds = Stopwatch.GetElapsedTime(idleStart).TotalSeconds;
         var cpuPercent = pids.Select((pid, i) => (ProcessUsage.CpuTime(pid) - cpuBefore[i]).TotalSeconds / idleSeconds * 100).ToArray();
+        var countsAfter = await CountsAsync(cluster);
         var rss = pids.Select(ProcessUsage.ResidentMebibytes).ToArray();
         var idleLoad = E2eLoadDriver.LoadAverage();
         // Leaders may have moved while idle (they should not): count them again after the window.
@@ -94,9 +103,13 @@ public static class MultiScenario
             ("phase", "idle"), ("partitions", partitions), ("replicas", 3), ("silos", siloCount), ("run", run),
             ("cpu_percent_of_core", cpuPercent.Sum()), ("cpu_percent_per_silo", Join(cpuPercent)), ("goal_cpu_percent", 5), ("goal_met", cpuPercent.Sum() < 5),
             ("rss_mib_total", rss.Sum()), ("rss_mib_per_silo", Join(rss)),
+            ("replicas_quiesced_before", countsBefore.Sum(c => c.Quiesced)), ("replicas_quiesced_after", countsAfter.Sum(c => c.Quiesced)),
+            ("wakes_during_idle", countsAfter.Sum(c => c.Wakes) - countsBefore.Sum(c => c.Wakes)),
             ("leaders_per_silo", PerSilo(cluster, leaders)), ("leaders_per_silo_after_idle", PerSilo(cluster, leadersAfter)),
-            ("create_s", createSeconds), ("all_leaders_s", electSeconds), ("settle_s", settle.TotalSeconds), ("idle_s", idleSeconds),
+            ("create_s", createSeconds), ("create_per_s", partitions == 0 ? 0 : Math.Round(partitions / createSeconds, 1)), ("all_leaders_s", electSeconds), ("settle_s", settle.TotalSeconds), ("idle_s", idleSeconds),
             ("fsync", true), ("load_1m", idleLoad));
+
+        if (partitions == 0) return;
 
         // (b) load over every partition.
         var client = new SpreadClient(ids.Select(id => cluster.Client.GetRaftPartition(id)).ToArray());
@@ -136,6 +149,10 @@ public static class MultiScenario
             }
         }
     }
+
+    /// <summary>Each silo's replica counts, from its node grain (answered without waking any replica).</summary>
+    private static Task<SiloReplicaCounts[]> CountsAsync(LuxCluster cluster) =>
+        Task.WhenAll(cluster.Silos.Select(s => cluster.Client.GetGrain<IRaftNodeGrain>(s.Name).GetReplicaCountsAsync()));
 
     /// <summary>The leader of every partition, by asking each for its status.</summary>
     private static async Task<Dictionary<string, string>> LeadersAsync(LuxCluster cluster, string[] ids, CancellationToken cancellationToken)
