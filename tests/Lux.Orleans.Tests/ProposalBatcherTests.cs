@@ -33,7 +33,7 @@ public sealed class ProposalBatcherTests
     public async Task A_lone_proposal_leaves_at_once_in_a_batch_of_one()
     {
         var replica = new FakeReplica();
-        var batcher = new ProposalBatcher(replica.SendAsync);
+        var batcher = new ProposalBatcher(replica.SendAsync, Timeout.InfiniteTimeSpan);
 
         var reply = batcher.ProposeAsync("silo1", Entry(7));
 
@@ -48,7 +48,7 @@ public sealed class ProposalBatcherTests
     public async Task Proposals_behind_full_lanes_leave_together_and_each_caller_gets_its_own_reply()
     {
         var replica = new FakeReplica();
-        var batcher = new ProposalBatcher(replica.SendAsync);
+        var batcher = new ProposalBatcher(replica.SendAsync, Timeout.InfiniteTimeSpan);
         var first = Enumerable.Range(0, ProposalBatcher.MaxCallsInFlight).Select(i => batcher.ProposeAsync("silo1", Entry((byte)i))).ToArray();
         Assert.Equal(ProposalBatcher.MaxCallsInFlight, replica.Calls.Count);
 
@@ -70,7 +70,7 @@ public sealed class ProposalBatcherTests
     public async Task Lanes_are_per_replica()
     {
         var replica = new FakeReplica();
-        var batcher = new ProposalBatcher(replica.SendAsync);
+        var batcher = new ProposalBatcher(replica.SendAsync, Timeout.InfiniteTimeSpan);
         for (var i = 0; i < ProposalBatcher.MaxCallsInFlight; i++) _ = batcher.ProposeAsync("silo1", Entry(1));
 
         var other = batcher.ProposeAsync("silo2", Entry(2));
@@ -84,7 +84,7 @@ public sealed class ProposalBatcherTests
     public async Task A_failed_call_fails_every_proposal_it_carried_and_the_lane_keeps_working()
     {
         var replica = new FakeReplica();
-        var batcher = new ProposalBatcher(replica.SendAsync);
+        var batcher = new ProposalBatcher(replica.SendAsync, Timeout.InfiniteTimeSpan);
         for (var i = 0; i < ProposalBatcher.MaxCallsInFlight; i++) _ = batcher.ProposeAsync("silo1", Entry(1));
         var queued = Enumerable.Range(0, 3).Select(i => batcher.ProposeAsync("silo1", Entry((byte)i))).ToArray();
         replica.Answer(0);
@@ -100,10 +100,24 @@ public sealed class ProposalBatcherTests
     }
 
     [Fact]
+    public async Task A_call_that_outlives_its_limit_fails_every_proposal_it_carried_with_a_timeout()
+    {
+        var replica = new FakeReplica();
+        var batcher = new ProposalBatcher(replica.SendAsync, TimeSpan.FromMilliseconds(50));
+
+        var proposal = batcher.ProposeAsync("silo1", Entry(1));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => proposal);
+        var later = batcher.ProposeAsync("silo1", Entry(2));
+        replica.Answer(replica.Calls.Count - 1);
+        Assert.Equal([2], (await later).Payload!);
+    }
+
+    [Fact]
     public void A_batch_stops_at_the_entry_limit()
     {
         var replica = new FakeReplica();
-        var batcher = new ProposalBatcher(replica.SendAsync);
+        var batcher = new ProposalBatcher(replica.SendAsync, Timeout.InfiniteTimeSpan);
         for (var i = 0; i < ProposalBatcher.MaxCallsInFlight; i++) _ = batcher.ProposeAsync("silo1", Entry(1));
         for (var i = 0; i < ProposalBatcher.MaxBatchEntries + 5; i++) _ = batcher.ProposeAsync("silo1", Entry(2));
 

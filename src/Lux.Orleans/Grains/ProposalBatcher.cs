@@ -6,10 +6,11 @@ namespace Lux.Orleans.Grains;
 /// Coalesces a router's concurrent proposals to one replica into batched calls: a proposal goes out at once while fewer
 /// than <see cref="MaxCallsInFlight"/> calls to that replica are outstanding, otherwise it waits for one of them to come
 /// back and leaves with everything queued behind it. A lone caller pays nothing; under load one grain call (and one
-/// Raft append) carries many proposals. Used only from the router's activation, whose turns never overlap, so it
-/// needs no locks.
+/// Raft append) carries many proposals. Each call is bounded by <c>callLimit</c>: past it every proposal it carried
+/// fails with <see cref="TimeoutException"/> (one timer per call, not per proposal). Used only from the router's
+/// activation, whose turns never overlap, so it needs no locks.
 /// </summary>
-internal sealed class ProposalBatcher(Func<string, byte[][], Task<ReplicaReply[]>> send)
+internal sealed class ProposalBatcher(Func<string, byte[][], Task<ReplicaReply[]>> send, TimeSpan callLimit)
 {
     /// <summary>Outstanding calls per replica before proposals start to queue.</summary>
     public const int MaxCallsInFlight = 2;
@@ -44,7 +45,7 @@ internal sealed class ProposalBatcher(Func<string, byte[][], Task<ReplicaReply[]
                 for (var i = 0; i < batch.Length; i++) entries[i] = batch[i].Entry;
                 try
                 {
-                    var replies = await send(target, entries);
+                    var replies = await send(target, entries).WaitAsync(callLimit);
                     for (var i = 0; i < batch.Length; i++)
                     {
                         batch[i].Done.TrySetResult(i < replies.Length ? replies[i] : ReplicaReply.Of(ReplicaReplyStatus.Failed, "the replica answered a batch short"));

@@ -13,10 +13,11 @@ internal sealed partial class RaftPartitionGrain
     /// Sends one request to the leader's replica until it succeeds or the deadline passes: follows leader hints and
     /// the local replica's leader news, looks the leader up on the live silos when neither names one, and backs off
     /// while the partition elects. An attempt at a leader that was replaced or whose silo the peer channel lost is
-    /// abandoned at once (see <see cref="RoutingAttempt"/>) rather than waiting for the attempt limit.
+    /// abandoned at once (see <see cref="RoutingAttempt"/>) rather than waiting for the attempt limit. A request that
+    /// bounds its own wait (<c>boundedElsewhere</c>: a batched proposal, one limit per batch) gets no timer per attempt.
     /// </summary>
     private async Task<byte[]?> SendAsync(Func<string, Task<ReplicaReply>> request, DateTime deadline, CancellationToken cancellationToken,
-        bool failedIsRejection = false)
+        bool failedIsRejection = false, bool boundedElsewhere = false)
     {
         var mayHaveCommitted = false;
         string? lastHint = null;
@@ -46,7 +47,8 @@ internal sealed partial class RaftPartitionGrain
                 // it loses leadership, and bounds its own wait by the attempt timeout: nothing to race.
                 outcome = target == host.LocalSilo
                     ? AttemptOutcome.Answered(await call.WaitAsync(cancellationToken))
-                    : await RoutingAttempt.RunAsync(call, target, host.Find(Partition)?.Leadership, host.PeerLost(target), AttemptLimit, cancellationToken);
+                    : await RoutingAttempt.RunAsync(call, target, host.Find(Partition)?.Leadership, host.PeerLost(target),
+                        boundedElsewhere ? Timeout.InfiniteTimeSpan : AttemptLimit, cancellationToken);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {

@@ -38,7 +38,8 @@ internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayl
             SessionResult result;
             try
             {
-                var reply = await SendAsync(target => Batcher.ProposeAsync(target, session.Encode(sequence, NowMs(), payload)), deadline, cancellationToken);
+                var reply = await SendAsync(target => Batcher.ProposeAsync(target, session.Encode(sequence, NowMs(), payload)), deadline, cancellationToken,
+                    boundedElsewhere: true);
                 result = SessionResult.Decode(reply ?? []);
             }
             finally
@@ -136,7 +137,7 @@ internal sealed partial class RaftPartitionGrain(RaftReplicaHost host, IRaftPayl
     // The replica grain bounds its own wait by the attempt timeout; this bound covers a silo that does not answer at all.
     private TimeSpan AttemptLimit => host.Options.AttemptTimeout + TimeSpan.FromSeconds(1);
 
-    private ProposalBatcher Batcher => _batcher ??= new ProposalBatcher(ProposeBatchAsync);
+    private ProposalBatcher Batcher => _batcher ??= new ProposalBatcher(ProposeBatchAsync, AttemptLimit);
 
     /// <summary>One batch to the replica on <paramref name="silo"/>: straight to the replica host when it is this silo.</summary>
     private Task<ReplicaReply[]> ProposeBatchAsync(string silo, byte[][] entries) =>
