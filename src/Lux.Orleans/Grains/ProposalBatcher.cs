@@ -13,7 +13,7 @@ namespace Lux.Orleans.Grains;
 internal sealed class ProposalBatcher(Func<string, byte[][], Task<ReplicaReply[]>> send, TimeSpan callLimit)
 {
     /// <summary>Outstanding calls per replica before proposals start to queue.</summary>
-    public const int MaxCallsInFlight = 2;
+    public const int MaxCallsInFlight = 8;
 
     /// <summary>Most proposals one call carries.</summary>
     public const int MaxBatchEntries = 1024;
