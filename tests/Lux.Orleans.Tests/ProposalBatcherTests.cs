@@ -124,6 +124,7 @@ public sealed class ProposalBatcherTests
         replica.Answer(0);
         replica.Answer(1);
 
-        Assert.Equal([1, 1, ProposalBatcher.MaxBatchEntries, 5], replica.Calls.Select(c => c.Entries.Length));
+        var expected = Enumerable.Repeat(1, ProposalBatcher.MaxCallsInFlight).Concat([ProposalBatcher.MaxBatchEntries, 5]);
+        Assert.Equal(expected, replica.Calls.Select(c => c.Entries.Length));
     }
 }
