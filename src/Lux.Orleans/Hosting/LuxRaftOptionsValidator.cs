@@ -19,7 +19,7 @@ public sealed class LuxRaftOptionsValidator : IValidateOptions<LuxRaftOptions>
         if (options.AdvertisedAddress is { } advertised && string.IsNullOrWhiteSpace(advertised)) problems.Add("Lux:AdvertisedAddress must not be blank when set.");
         if (options.ListenPort is < 0 or > 65535) problems.Add($"Lux:ListenPort {options.ListenPort} is outside 0..65535.");
         if (options.ClusterSecret is { Length: < 16 }) problems.Add("Lux:ClusterSecret must be at least 16 characters.");
-        if (options.ClusterSecret is null && !ConfiguresCertificate(options))
+        if (options.ClusterSecret is null && !PeerChannelAuthenticates(options))
         {
             problems.Add("Lux:ClusterSecret is required: silos prove to each other that they belong to the cluster before any Raft message is accepted " +
                 "(or give the peer channel a certificate through ConfigurePeerChannel).");
@@ -52,7 +52,8 @@ public sealed class LuxRaftOptionsValidator : IValidateOptions<LuxRaftOptions>
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
-    private static bool ConfiguresCertificate(LuxRaftOptions options)
+    /// <summary>Whether <see cref="LuxRaftOptions.ConfigurePeerChannel"/> gives the channel a certificate or a secret of its own.</summary>
+    private static bool PeerChannelAuthenticates(LuxRaftOptions options)
     {
         if (options.ConfigurePeerChannel is null) return false;
         var channel = new PeerChannelOptions();

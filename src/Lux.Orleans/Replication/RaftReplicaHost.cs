@@ -133,15 +133,22 @@ internal sealed partial class RaftReplicaHost : IRaftMessageHandler, ILifecycleP
     public async Task<ReplicaReply[]> ProposeBatchAsync(string partitionId, byte[][] entries)
     {
         var operation = Find(partitionId)?.ProposeBatchAsync(entries);
-        if (operation is null) return Enumerable.Repeat(ReplicaReply.NotFound, entries.Length).ToArray();
+        if (operation is null) return Filled(entries.Length, ReplicaReply.NotFound);
         try
         {
             return await operation.WaitAsync(Options.AttemptTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            return Enumerable.Repeat(ReplicaReply.TimedOut, entries.Length).ToArray();
+            return Filled(entries.Length, ReplicaReply.TimedOut);
         }
+    }
+
+    private static ReplicaReply[] Filled(int count, ReplicaReply reply)
+    {
+        var replies = new ReplicaReply[count];
+        Array.Fill(replies, reply);
+        return replies;
     }
 
     public IReadOnlyList<PartitionDescriptor> HostedPartitions => _replicas.Values.Select(r => r.Descriptor).ToArray();
