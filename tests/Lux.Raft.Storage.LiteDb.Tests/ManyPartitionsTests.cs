@@ -40,4 +40,17 @@ public sealed class ManyPartitionsTests
             Assert.False(plan.ContainsKey("filters"), "no filter left to apply after the index range");
         }
     }
+
+    [Fact]
+    public void Chunk_queries_keep_their_bounds_out_of_the_expression_text()
+    {
+        // LiteDB compiles and caches for good every expression text it has not seen: bounds written into the text would
+        // cost a parse, a compiled delegate and its memory per distinct range, on every read, truncation and compaction.
+        var first = ChunkStore.Range(1, 2, 3);
+        var other = ChunkStore.Range(900, 5_000, 90_000);
+        Assert.Equal(first.Source, other.Source);
+        Assert.Equal(ChunkKey.Create(900, 5_000), other.Parameters["0"].AsBinary);
+        Assert.Equal(ChunkKey.Create(900, 90_000), other.Parameters["1"].AsBinary);
+        Assert.Equal(ChunkStore.AtOrAbove(ChunkKey.Create(1, 0)).Source, ChunkStore.AtOrAbove(ChunkKey.Create(77, 0)).Source);
+    }
 }

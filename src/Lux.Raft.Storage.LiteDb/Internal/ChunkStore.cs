@@ -78,7 +78,7 @@ internal sealed class ChunkStore(LiteDatabase db, SegmentLog segments)
         var partition = 0UL;
         while (true)
         {
-            var doc = _chunks.Query().Where(Query.GTE("_id", new BsonValue(ChunkKey.Create(partition, 0)))).OrderBy("_id").Limit(1).FirstOrDefault();
+            var doc = _chunks.Query().Where(AtOrAbove(ChunkKey.Create(partition, 0))).OrderBy("_id").Limit(1).FirstOrDefault();
             if (doc is null || !ChunkKey.TryParse(doc["_id"].AsBinary, out var found, out _)) return oldest;
             var segment = unchecked((ulong)doc[Segment].AsInt64);
             if (oldest is null || segment < oldest) oldest = segment;
@@ -156,8 +156,19 @@ internal sealed class ChunkStore(LiteDatabase db, SegmentLog segments)
 
     public int CountChunks(ulong partition) => _chunks.Count(Range(partition, 0, ulong.MaxValue));
 
-    private static BsonExpression Range(ulong partition, ulong fromIndex, ulong toIndex) =>
-        Query.Between("_id", new BsonValue(ChunkKey.Create(partition, fromIndex)), new BsonValue(ChunkKey.Create(partition, toIndex)));
+    /// <summary>
+    /// The keys of a partition's chunks in [<paramref name="fromIndex"/>, <paramref name="toIndex"/>]. The bounds are
+    /// parameters, never text: LiteDB's <c>Query.Between</c>/<c>Query.GTE</c> write the values into the expression's
+    /// source, and LiteDB parses, compiles (a new dynamic method, JIT-compiled) and caches for good every source it has
+    /// not seen, about 2 ms of CPU and 4.5 KB kept per distinct range. A parameterised source is parsed once.
+    /// </summary>
+    internal static BsonExpression Range(ulong partition, ulong fromIndex, ulong toIndex) =>
+        BsonExpression.Create(RangeSource, new BsonValue(ChunkKey.Create(partition, fromIndex)), new BsonValue(ChunkKey.Create(partition, toIndex)));
+
+    internal static BsonExpression AtOrAbove(byte[] key) => BsonExpression.Create(AtOrAboveSource, new BsonValue(key));
+
+    private const string RangeSource = "$._id BETWEEN @0 AND @1";
+    private const string AtOrAboveSource = "$._id >= @0";
 
     /// <summary>A chunk document and its payload, read from its segment (empty when the segment does not hold it).</summary>
     private (ulong FirstIndex, byte[] Key, byte[] Payload) Decode(BsonDocument doc)
