@@ -126,7 +126,8 @@ public sealed partial class LiteDbWriteAheadLog
     /// One group commit: stage every request in a LiteDB transaction while recording the same changes, entry bytes
     /// included, as one segment record; append the record and sync the segment (the commit's only sync); then commit
     /// LiteDB, which is not synced here: after a crash the segments replay whatever of it was lost. LiteDB commits only
-    /// after the sync, so its state is never ahead of the durable segments.
+    /// after the sync, so its state is never ahead of the durable segments. The transaction holds the chunks; metadata
+    /// and the applied position wait for the next checkpoint (see <see cref="ChunkStore"/>).
     /// </summary>
     private void ProcessBatch(List<WalWork> batch)
     {
@@ -136,6 +137,7 @@ public sealed partial class LiteDbWriteAheadLog
         var checkpoint = false;
         _redo.Begin(_segments.End, _sequence);
         _store.Redo = _redo;
+        var writesBefore = _store.Writes;
         _db.BeginTrans();
         var open = true;
         try
@@ -163,14 +165,15 @@ public sealed partial class LiteDbWriteAheadLog
             if (staged.Exists(r => r.Changed))
             {
                 var record = _redo.Finish();
-                _store.SetApplied(new SegmentPosition(_redo.Start.Segment, _redo.Start.Offset + record.Length), _sequence + 1);
                 _segments.Append(record);
                 _segments.SyncCommit();
+                _store.KeepStaged(new SegmentPosition(_redo.Start.Segment, _redo.Start.Offset + record.Length), _sequence + 1);
                 _sequence++;
                 _segmentBytesSinceCheckpoint += record.Length;
                 open = false;
                 var pagesBefore = _logFile.Writes;
-                CommitLiteDb();
+                if (_store.Writes != writesBefore) CommitLiteDb();
+                else _db.Rollback();
                 Interlocked.Increment(ref _commits);
                 _metrics.Commits.Add(1);
                 _metrics.PagesWritten.Add(_logFile.Writes - pagesBefore);
@@ -187,6 +190,7 @@ public sealed partial class LiteDbWriteAheadLog
         finally
         {
             _store.Redo = null;
+            _store.DropStaged();
             if (open) _db.Rollback();
         }
         // Both cost syncs of their own: done after the callers were answered, never inside a commit.
@@ -247,6 +251,16 @@ public sealed partial class LiteDbWriteAheadLog
     private void Checkpoint()
     {
         var started = Stopwatch.GetTimestamp();
+        if (_store.HasDeferred)
+        {
+            // Metadata and the applied position reach LiteDB only here (see ChunkStore): the data file this checkpoint
+            // makes durable must reflect exactly the segments up to their current end.
+            var writesBefore = _store.Writes;
+            _db.BeginTrans();
+            _store.WriteDeferred();
+            if (_store.Writes != writesBefore) CommitLiteDb();
+            else _db.Rollback();
+        }
         if (!_logFile.WaitForConfirmedPages(_confirmedTarget, _options.CommitWriteTimeout))
         {
             throw new IOException($"LiteDB did not write its committed pages within {_options.CommitWriteTimeout}");

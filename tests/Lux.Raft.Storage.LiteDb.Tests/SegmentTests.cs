@@ -101,6 +101,41 @@ public sealed class SegmentTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A group commit writes only chunks into LiteDB; the partition's metadata and the applied position are in its
+    /// segment record at once (a crash replays them) and reach LiteDB right before the next checkpoint.
+    /// </summary>
+    [Fact]
+    public async Task Metadata_reaches_LiteDB_at_the_checkpoint_and_a_crash_before_it_replays_from_the_segments()
+    {
+        using var dir = new TempDirectory();
+        var wal = await LiteDbWriteAheadLog.OpenAsync(Options(dir.Path));
+        var appliedAtOpen = wal.Store.GetApplied();
+        var store = await wal.OpenPartitionAsync(7);
+        var next = await Fill(store, 1, 5);
+        await store.SaveAsync(new HardState(3, 1, next - 1), ReadOnlyMemory<Entry>.Empty);
+        Assert.DoesNotContain(wal.Store.ReadAllMeta().ToList(), m => m.Partition == 7);
+        Assert.Equal(appliedAtOpen, wal.Store.GetApplied());
+        Assert.Equal(5, wal.Store.CountChunks(7));
+
+        await wal.CheckpointAsync();
+        Assert.Contains(wal.Store.ReadAllMeta().ToList(), m => m.Partition == 7);
+        var applied = wal.Store.GetApplied();
+        Assert.NotNull(applied);
+        Assert.Equal(wal.Statistics.SegmentBytesWritten, applied.Value.End.Offset);
+
+        // Past the checkpoint: new metadata is again only in the segments when the process dies.
+        next = await Fill(store, next, 3);
+        await store.SaveAsync(new HardState(4, 2, next - 1), ReadOnlyMemory<Entry>.Empty);
+        wal.CheckpointOnDispose = false;
+        await wal.DisposeAsync();
+
+        await using var reopened = await LiteDbWriteAheadLog.OpenAsync(Options(dir.Path));
+        var again = await reopened.OpenPartitionAsync(7);
+        Assert.Equal(new HardState(4, 2, next - 1), again.HardState);
+        Assert.Equal(next - 1, again.LastIndex);
+    }
+
+    /// <summary>
     /// The commit that fills a segment is followed by a new one, and a checkpoint may come before any record lands in
     /// the new one: the data file's replay position still points into the full segment, which must survive even when
     /// no chunk in it is live any more.
