@@ -17,9 +17,10 @@ namespace Lux.Benchmarks.Scenarios;
 /// <c>--concurrency</c> of them, each with its own key, every write going to the next partition in turn so the load
 /// covers all partitions; aggregate ops/s over <c>--duration</c> seconds after <c>--warmup</c>.
 /// <c>--partitions 0</c> measures the idle silos alone (Orleans, the runtime and the replica host without replicas) and
-/// skips the load. The default settle of 30 s lets the runtime finish compiling hot code to its final tier, which
-/// otherwise shows up as idle CPU.
-/// Options: --protocol tcp|http (default tcp) --partitions 1000 --silos 3 --settle 30 --idle 20 --concurrency 256
+/// skips the load. The default settle of 120 s lets the runtime finish compiling code to its final tier: periodic work
+/// (timers, membership probes) reaches the tier-up call count slowly, and 40-55 s after start the JIT's thread was still
+/// about 40 % of idle silos' CPU.
+/// Options: --protocol tcp|http (default tcp) --partitions 1000 --silos 3 --settle 120 --idle 20 --concurrency 256
 /// --value 16 --warmup 3 --duration 10 --runs 1 (a fresh cluster each) --dir PATH.
 /// </summary>
 public static class MultiScenario
@@ -43,7 +44,7 @@ public static class MultiScenario
             concurrency = BenchOutput.Ints(args, "concurrency", "256")[0];
             valueBytes = BenchOutput.Ints(args, "value", "16")[0];
             runs = BenchOutput.Ints(args, "runs", "1")[0];
-            settle = BenchOutput.Seconds(args, "settle", "30");
+            settle = BenchOutput.Seconds(args, "settle", "120");
             idle = BenchOutput.Seconds(args, "idle", "20");
             warmup = BenchOutput.Seconds(args, "warmup", "3");
             duration = BenchOutput.Seconds(args, "duration", "10");
