@@ -172,8 +172,7 @@ public sealed partial class LiteDbWriteAheadLog
                 _segmentBytesSinceCheckpoint += record.Length;
                 open = false;
                 var pagesBefore = _logFile.Writes;
-                if (_store.Writes != writesBefore) CommitLiteDb();
-                else _db.Rollback();
+                CommitLiteDbIfChanged(writesBefore);
                 Interlocked.Increment(ref _commits);
                 _metrics.Commits.Add(1);
                 _metrics.PagesWritten.Add(_logFile.Writes - pagesBefore);
@@ -207,6 +206,16 @@ public sealed partial class LiteDbWriteAheadLog
     {
         _db.Commit();
         _confirmedTarget++;
+    }
+
+    /// <summary>
+    /// Commits the open transaction if it changed a document since <paramref name="writesBefore"/>, else rolls it back:
+    /// an unchanged transaction writes no commit page, so counting it would leave a checkpoint waiting for one.
+    /// </summary>
+    private void CommitLiteDbIfChanged(long writesBefore)
+    {
+        if (_store.Writes != writesBefore) CommitLiteDb();
+        else _db.Rollback();
     }
 
     private long _lastLiteDbFlushes;
@@ -258,8 +267,7 @@ public sealed partial class LiteDbWriteAheadLog
             var writesBefore = _store.Writes;
             _db.BeginTrans();
             _store.WriteDeferred();
-            if (_store.Writes != writesBefore) CommitLiteDb();
-            else _db.Rollback();
+            CommitLiteDbIfChanged(writesBefore);
         }
         if (!_logFile.WaitForConfirmedPages(_confirmedTarget, _options.CommitWriteTimeout))
         {
